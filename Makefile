@@ -1,0 +1,118 @@
+# Gatehouse build.
+#
+#   make              release build (build/)
+#   make SAN=1        ASan+UBSan build (build-san/), what the tests run
+#   make check        every test (installs what it needs; see README)
+#   make test-unit    unit tests only, under ASan+UBSan
+#   make fuzz         libFuzzer targets (build-fuzz/), short runs over the committed corpora
+#   make demo         the getting-started tutorial end to end
+#   make bench        benchmarks under bench/
+#
+# Layout: every src/<module>/*.c goes into one static library; src/bin/<prog>.c is a program;
+# tests/unit/test_*.c is a unit test; fuzz/fuzz_*.c is a fuzz target. New files are picked up
+# without touching this file.
+
+CC ?= cc
+SAN ?= 0
+V ?= 0
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT = -O1 -g
+else
+BUILD ?= build
+SANFLAGS =
+OPT = -O2 -g
+endif
+
+PKGS = openssl sqlite3 libmicrohttpd json-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -lmicrohttpd -ljson-c)
+
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-missing-field-initializers -Isrc $(PKG_CFLAGS)
+CFLAGS ?= $(OPT)
+ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS) $(SANFLAGS) -MMD -MP
+LDLIBS = $(PKG_LIBS) -lpthread -lm
+LDFLAGS += $(SANFLAGS)
+
+LIB_SRCS := $(filter-out src/bin/%,$(wildcard src/*/*.c))
+BIN_SRCS := $(wildcard src/bin/*.c)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libgatehouse.a
+BINS := $(BIN_SRCS:src/bin/%.c=$(BUILD)/%)
+TESTS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+.PHONY: all check test-unit fuzz fuzz-build demo demo-stop bench deps clean format tests
+all: $(LIB) $(BINS)
+
+tests: $(TESTS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC  $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%: $(BUILD)/src/bin/%.o $(LIB)
+	@[ "$(V)" = 1 ] || echo "  LD  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  LD  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit
+
+# Unit tests always run under ASan+UBSan; a leak fails them.
+test-unit:
+	$(Q)$(MAKE) --no-print-directory SAN=1 tests
+	$(Q)tests/run-unit.sh build-san/tests
+
+check: deps
+	$(Q)tests/run-all.sh
+
+deps:
+	$(Q)scripts/deps.sh
+
+# libFuzzer: the library is rebuilt with clang and coverage instrumentation.
+FUZZ_BUILD = build-fuzz
+FUZZ_CFLAGS = $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DGH_FUZZING
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -DGH_FUZZING" $(FUZZ_BUILD)/libgatehouse.a
+	$(Q)for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+		echo "  FUZZ $$n"; \
+		clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $$f $(FUZZ_BUILD)/libgatehouse.a $(LDLIBS) -o $(FUZZ_BUILD)/$$n || exit 1; \
+	done
+
+fuzz: fuzz-build
+	$(Q)tests/run-fuzz.sh $(FUZZ_BUILD)
+
+demo: deps all
+	$(Q)scripts/demo.sh
+
+bench: all
+	$(Q)bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'fuzz/*.c')
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(LIB_OBJS:.o=.d) $(BIN_SRCS:src/bin/%.c=$(BUILD)/src/bin/%.d) $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
