@@ -37,9 +37,13 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LDLIBS = $(PKG_LIBS) -lpthread -lm
 LDFLAGS += $(SANFLAGS)
 
-LIB_SRCS := $(filter-out src/bin/%,$(wildcard src/*/*.c))
+# MODULES restricts the library to some folders (e.g. MODULES="lib crypto ike"), so work on one
+# module is not broken by unfinished work in another; TESTS_ONLY likewise picks unit tests.
+MODULES ?= $(filter-out bin,$(notdir $(wildcard src/*)))
+LIB_SRCS := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
 BIN_SRCS := $(wildcard src/bin/*.c)
-TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TESTS_ONLY ?= *
+TEST_SRCS := $(wildcard $(foreach t,$(TESTS_ONLY),tests/unit/test_$(t).c))
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -53,6 +57,7 @@ else
 Q = @
 endif
 
+.SECONDARY:
 .PHONY: all check test-unit fuzz fuzz-build demo demo-stop bench deps clean format tests
 all: $(LIB) $(BINS)
 
