@@ -45,6 +45,8 @@ BIN_SRCS := $(wildcard src/bin/*.c)
 TESTS_ONLY ?= *
 TEST_SRCS := $(wildcard $(foreach t,$(TESTS_ONLY),tests/unit/test_$(t).c))
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libgatehouse.a
@@ -61,7 +63,7 @@ endif
 .PHONY: all check test-unit fuzz fuzz-build demo demo-stop bench deps clean format tests
 all: $(LIB) $(BINS)
 
-tests: $(TESTS)
+tests: $(TESTS) $(TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,6 +84,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit
+
+# Test-only programs (peers' helpers, traffic tools): tests/tools/<name>.c -> $(BUILD)/tools/<name>
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  LD  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Unit tests always run under ASan+UBSan; a leak fails them.
 test-unit:
