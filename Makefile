@@ -45,7 +45,8 @@ BIN_SRCS := $(wildcard src/bin/*.c)
 TESTS_ONLY ?= *
 TEST_SRCS := $(wildcard $(foreach t,$(TESTS_ONLY),tests/unit/test_$(t).c))
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
-TOOL_SRCS := $(wildcard tests/tools/*.c)
+# Tools follow the same glob as the tests (TESTS_ONLY="ike*" builds tests/tools/ike*.c).
+TOOL_SRCS := $(wildcard $(foreach t,$(TESTS_ONLY),tests/tools/$(t).c))
 TOOLS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -87,6 +88,18 @@ $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit
 
 # Test-only programs (peers' helpers, traffic tools): tests/tools/<name>.c -> $(BUILD)/tools/<name>
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  LD  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# Benchmarks: bench/<name>.c -> $(BUILD)/bench/<name> (build with the default -O2, not SAN=1).
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCHES := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+.PHONY: bench-crypto
+bench-crypto: $(BENCHES)
+-include $(BENCHES:=.d)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  LD  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)

@@ -12,8 +12,14 @@
  *
  * Ownership: every object is created by *_new and freed (keys wiped) by *_free. An object is
  * used by one thread at a time; the data path keeps one crypto_aead per SA direction per worker.
+ * Objects share no mutable state, and the functions without an object (PRF, prf+, integ, SHA-1,
+ * the *_supported / *_len queries) may be called from any thread at any time.
+ * Implementation: src/crypto/dh.c (+ dh_groups.c tables), prf.c, integ.c, aead.c.
  * Errors: E_UNSUPPORTED (unknown ID), E_CRYPTO (OpenSSL failure), E_CRYPTO_AUTH (ICV mismatch,
- * compared in constant time), E_CRYPTO_DH (peer public value invalid), E_INVAL (sizes).
+ * compared in constant time), E_CRYPTO_DH (peer public value invalid, including a KE data length
+ * other than crypto_dh_pub_len), E_INVAL (sizes: a NULL pointer with a non-zero length, an
+ * output capacity too small, a key of the wrong length), E_NOMEM. Empty inputs (NULL, 0) are
+ * valid wherever a length is given.
  */
 #ifndef GH_CRYPTO_H
 #define GH_CRYPTO_H
@@ -87,6 +93,8 @@ RESULT crypto_prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const u
 bool crypto_integ_supported(uint16_t integ);
 size_t crypto_integ_key_len(uint16_t integ); /* 20, 32, 48, 64 */
 size_t crypto_integ_icv_len(uint16_t integ); /* 12, 16, 24, 32 */
+/* icv gets crypto_integ_icv_len(integ) bytes. Any key_len is accepted (HMAC hashes or pads the
+ * key; the RFC 2202 vectors use other lengths); IKE and ESP pass crypto_integ_key_len. */
 RESULT crypto_integ(uint16_t integ, const uint8_t *key, size_t key_len, const uint8_t *data,
 		    size_t data_len, uint8_t *icv);
 
@@ -103,7 +111,13 @@ RESULT crypto_sha1(const uint8_t *data, size_t len, uint8_t out[20]);
  *        icv = HMAC(integ_key, aad || iv || ciphertext) truncated (encrypt-then-MAC).
  *   GCM: nonce = salt || iv(8); aad as given; icv = the 16-byte tag.
  * open verifies the ICV (constant time) before decrypting; E_CRYPTO_AUTH on mismatch, with
- * buf unchanged. No allocation after crypto_aead_new: safe for the packet path. */
+ * buf unchanged. No allocation after crypto_aead_new: safe for the packet path.
+ * Details: CBC rejects a len that is not a multiple of 16 (E_INVAL); GCM takes any len
+ * (block_len 4 is what ESP pads to, RFC 4303 2.4; RFC 5282 IKE SK data need not be aligned).
+ * For GCM, OpenSSL checks the tag (constant time) in the same pass as the decryption; on a
+ * mismatch the keystream is applied again, so buf is restored before E_CRYPTO_AUTH returns.
+ * Keys: encr_key_len must be crypto_encr_keymat_len(encr, key_bits) and integ_key_len
+ * crypto_integ_key_len(integ) (E_INVAL otherwise); GCM needs CRYPTO_INTEG_NONE, CBC an HMAC. */
 struct crypto_aead;
 
 /* Bytes of encryption key material (key, plus salt for GCM); 0 when unsupported. */
@@ -115,6 +129,10 @@ void crypto_aead_free(struct crypto_aead *a);
 size_t crypto_aead_iv_len(const struct crypto_aead *a);    /* 16 CBC, 8 GCM */
 size_t crypto_aead_icv_len(const struct crypto_aead *a);   /* integ ICV, 16 GCM */
 size_t crypto_aead_block_len(const struct crypto_aead *a); /* 16 CBC, 4 GCM (RFC 4303 2.4) */
+/* Added: the cipher's own alignment, 16 CBC, 1 GCM. IKE SK payloads (RFC 7296 3.14, RFC 5282)
+ * only need this: a peer may send GCM-protected IKE messages of any length (strongSwan does),
+ * so IKE must not apply ESP's 4-octet rule when receiving. */
+size_t crypto_aead_cipher_block_len(const struct crypto_aead *a);
 RESULT crypto_aead_seal(struct crypto_aead *a, const uint8_t *aad, size_t aad_len,
 			const uint8_t *iv, uint8_t *buf, size_t len, uint8_t *icv);
 RESULT crypto_aead_open(struct crypto_aead *a, const uint8_t *aad, size_t aad_len,
