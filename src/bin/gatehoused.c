@@ -1,0 +1,210 @@
+/*
+ * gatehoused - the Gatehouse daemon: the EC2 Query API over the store, on one event loop.
+ *
+ *   gatehoused --listen 127.0.0.1:5000 --data-dir DIR --access-key AK --secret-key SK
+ *              [--region us-east-1] [--log-level info]
+ *
+ * Structure: parse options -> open the store -> start subsystems on the loop -> run until
+ * SIGTERM/SIGINT (signalfd) -> stop subsystems in reverse order. A new subsystem (the tunnel
+ * engine with --config FILE) adds an option, one start call and one stop call.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "lib/ev.h"
+#include "lib/log.h"
+#include "store/store.h"
+
+#define GH_DEFAULT_LISTEN "127.0.0.1:5000"
+#define GH_DEFAULT_REGION "us-east-1"
+#define GH_DEFAULT_KEY "test" /* like moto: for trials only, say so loudly */
+
+struct gh_opts {
+	const char *listen;
+	const char *data_dir;
+	const char *access_key;
+	const char *secret_key;
+	const char *region;
+	struct store_timing timing;
+	size_t body_max;
+};
+
+struct gh_daemon {
+	struct gh_opts o;
+	struct ev_loop *loop;
+	struct store *store;
+	struct api_server *api;
+	struct ev_signal sigterm, sigint;
+};
+
+static void gh_usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: gatehoused --data-dir DIR [options]\n"
+	    "\n"
+	    "  --listen HOST:PORT       EC2 API address (default %s; [::1]:PORT for IPv6;\n"
+	    "                           port 0 picks a free port, logged at start)\n"
+	    "  --data-dir DIR           where the database lives (created 0700 if missing)\n"
+	    "  --access-key AK          the access key id clients sign with (default '%s')\n"
+	    "  --secret-key SK          its secret (default '%s'; also env GATEHOUSE_SECRET_KEY)\n"
+	    "  --region REGION          the one region this server serves (default %s)\n"
+	    "  --log-level LEVEL        err, warn, info or debug (default info)\n"
+	    "  --state-delay-ms MS      pending->available etc. take this long (default %d)\n"
+	    "  --deleted-retention-s S  deleted resources stay visible this long (default %d)\n"
+	    "  --body-max BYTES         largest request body accepted (default %u)\n"
+	    "  --help                   this text\n",
+	    GH_DEFAULT_LISTEN, GH_DEFAULT_KEY, GH_DEFAULT_KEY, GH_DEFAULT_REGION,
+	    STORE_PENDING_MS_DEFAULT, STORE_DELETED_RETENTION_MS_DEFAULT / 1000,
+	    API_BODY_MAX_DEFAULT);
+}
+
+static bool gh_parse_num(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	*out = strtoull(s, &end, 10);
+	return *end == 0 && *out <= max;
+}
+
+/* 0 = run, 1 = exit 0 (help), -1 = usage error. */
+static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"listen", required_argument, NULL, 'l'},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"access-key", required_argument, NULL, 'a'},
+	    {"secret-key", required_argument, NULL, 's'},
+	    {"region", required_argument, NULL, 'r'},
+	    {"log-level", required_argument, NULL, 'L'},
+	    {"state-delay-ms", required_argument, NULL, 'p'},
+	    {"deleted-retention-s", required_argument, NULL, 'R'},
+	    {"body-max", required_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	enum log_level lvl;
+	unsigned long long n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 'd':
+			o->data_dir = optarg;
+			break;
+		case 'a':
+			o->access_key = optarg;
+			break;
+		case 's':
+			o->secret_key = optarg;
+			break;
+		case 'r':
+			o->region = optarg;
+			break;
+		case 'L':
+			if (!log_level_parse(optarg, &lvl))
+				return -1;
+			log_set_level(lvl);
+			break;
+		case 'p':
+			if (!gh_parse_num(optarg, 86400000ULL, &n))
+				return -1;
+			o->timing.pending_ms = n;
+			break;
+		case 'R':
+			if (!gh_parse_num(optarg, 31536000ULL, &n))
+				return -1;
+			o->timing.deleted_retention_ms = n * 1000;
+			break;
+		case 'b':
+			if (!gh_parse_num(optarg, 1ULL << 30, &n) || n == 0)
+				return -1;
+			o->body_max = (size_t)n;
+			break;
+		case 'h':
+			gh_usage(stdout);
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc || !o->data_dir)
+		return -1;
+	return 0;
+}
+
+static void gh_on_signal(struct ev_signal *s)
+{
+	struct gh_daemon *d = s->arg;
+
+	log_info("main", "signal %d: stopping", s->signo);
+	ev_loop_stop(d->loop);
+}
+
+static RESULT gh_start(struct gh_daemon *d)
+{
+	struct api_config ac = {d->o.listen, d->o.access_key, d->o.secret_key, d->o.region,
+	                        d->o.body_max};
+
+	GUARD(ev_loop_new(&d->loop));
+	GUARD(ev_signal_add(d->loop, &d->sigterm, SIGTERM, gh_on_signal, d));
+	GUARD(ev_signal_add(d->loop, &d->sigint, SIGINT, gh_on_signal, d));
+	GUARD(store_open(d->o.data_dir, &d->store));
+	store_set_timing(d->store, &d->o.timing);
+	GUARD(store_attach_loop(d->store, d->loop));
+	GUARD(api_server_new(d->loop, d->store, &ac, &d->api));
+	return E_OK;
+}
+
+static void gh_stop(struct gh_daemon *d)
+{
+	api_server_free(d->api);
+	store_close(d->store);
+	if (d->loop)
+		ev_loop_free(d->loop);
+}
+
+int main(int argc, char **argv)
+{
+	struct gh_daemon d;
+	const char *env_sk = getenv("GATEHOUSE_SECRET_KEY");
+	result_t rc;
+	int p;
+
+	memset(&d, 0, sizeof(d));
+	d.o.listen = GH_DEFAULT_LISTEN;
+	d.o.region = GH_DEFAULT_REGION;
+	d.o.access_key = GH_DEFAULT_KEY;
+	d.o.secret_key = env_sk && *env_sk ? env_sk : GH_DEFAULT_KEY;
+	d.o.timing.pending_ms = STORE_PENDING_MS_DEFAULT;
+	d.o.timing.deleted_retention_ms = STORE_DELETED_RETENTION_MS_DEFAULT;
+	p = gh_parse_opts(argc, argv, &d.o);
+	if (p != 0) {
+		if (p < 0)
+			gh_usage(stderr);
+		return p < 0 ? 2 : 0;
+	}
+	if (strcmp(d.o.secret_key, GH_DEFAULT_KEY) == 0)
+		log_warn("main",
+		         "using the default trial credentials '%s'/'%s': set "
+		         "--access-key/--secret-key for anything but a trial",
+		         d.o.access_key, GH_DEFAULT_KEY);
+	rc = gh_start(&d);
+	if (rc == E_OK) {
+		log_info("main", "gatehoused running (data in %s)", d.o.data_dir);
+		rc = ev_loop_run(d.loop);
+	}
+	if (rc != E_OK)
+		log_err("main", "gatehoused: %s", err_msg(rc));
+	gh_stop(&d);
+	return rc == E_OK ? 0 : 1;
+}

@@ -1,0 +1,78 @@
+/*
+ * dp_ip.h - the inner-packet work of the data plane: header parse, TCP MSS clamping, IPv4
+ * fragmentation before encryption (RFC 4459 / RFC 791), ICMP "fragmentation needed" (RFC 792)
+ * and ICMPv6 "packet too big" (RFC 4443 3.2). Pure functions over caller buffers, no
+ * allocation; used by the workers and by the unit tests.
+ */
+#ifndef GH_DP_IP_H
+#define GH_DP_IP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/addr.h"
+#include "lib/err.h"
+
+#define DP_IPPROTO_ICMP 1
+#define DP_IPPROTO_TCP 6
+#define DP_IPPROTO_ICMPV6 58
+
+struct dp_ip {
+	uint8_t version;    /* 4 or 6 */
+	size_t hdr_len;     /* IPv4 IHL * 4; IPv6 40 */
+	size_t total_len;   /* from the header (<= the buffer) */
+	uint8_t proto;      /* IPv4 protocol / IPv6 next header (first) */
+	bool df;            /* IPv4 don't fragment */
+	bool is_fragment;   /* IPv4: MF set or offset != 0 */
+	struct addr src, dst;
+};
+
+/* E_DP_BAD_PACKET when the header is malformed or longer than len. */
+RESULT dp_ip_parse(const uint8_t *pkt, size_t len, struct dp_ip *ip);
+
+/* If pkt is a TCP SYN (first fragment, IPv4 or IPv6 without extension headers) whose MSS
+ * option exceeds mss, lower it and fix the TCP checksum (RFC 1624). True when changed. */
+bool dp_mss_clamp(uint8_t *pkt, const struct dp_ip *ip, uint16_t mss);
+
+/* IPv4 header checksum (RFC 791) over hdr_len bytes, checksum field included as zero. */
+uint16_t dp_ipv4_csum(const uint8_t *hdr, size_t hdr_len);
+
+/* Fragment fragment number `idx` of an IPv4 packet for an MTU: writes it into out (cap),
+ * sets *out_len, and *last when it is the final one. Call with idx = 0, 1, ... until *last.
+ * E_INVAL if the packet cannot be fragmented (DF, or MTU too small). */
+RESULT dp_ipv4_fragment(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu, unsigned idx,
+			uint8_t *out, size_t cap, size_t *out_len, bool *last);
+
+/* Build an ICMP error about pkt, back towards its source: IPv4 type 3 code 4 with the next-hop
+ * MTU (RFC 1191 4), IPv6 type 2 "packet too big" (RFC 4443 3.2). `from` is the ICMP source. */
+RESULT dp_icmp_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu,
+		       const struct addr *from, uint8_t *out, size_t cap, size_t *out_len);
+
+/* struct virtio_net_hdr (linux/virtio_net.h) in front of every TUN packet with IFF_VNET_HDR;
+ * host byte order. */
+#define DP_VNET_HDR_LEN 10
+#define DP_VNET_F_NEEDS_CSUM 1
+#define DP_VNET_F_DATA_VALID 2
+#define DP_VNET_GSO_NONE 0
+#define DP_VNET_GSO_TCPV4 1
+#define DP_VNET_GSO_TCPV6 4
+
+struct dp_vnet_hdr {
+	uint8_t flags, gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+
+RESULT dp_vnet_parse(const uint8_t *p, size_t len, struct dp_vnet_hdr *h);
+/* Write a header (flags, no GSO) into out[0..DP_VNET_HDR_LEN). */
+void dp_vnet_put(uint8_t *out, uint8_t flags);
+/* Finish a partial checksum (VIRTIO_NET_HDR_F_NEEDS_CSUM): the one's-complement sum of
+ * pkt[start..len) goes, complemented, into pkt[start + off]. E_DP_BAD_PACKET if out of range. */
+RESULT dp_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off);
+/* Segment idx of a TCP super-packet (TSO from the TUN): headers plus gso_size bytes of
+ * payload, IPv4 id / IPv6 length, sequence number, flags (FIN/PSH last only, CWR first only)
+ * and checksums fixed. Call with idx = 0, 1, ... until *last. */
+RESULT dp_tcp_segment(const uint8_t *pkt, const struct dp_ip *ip, uint16_t gso_size, unsigned idx,
+		      uint8_t *out, size_t cap, size_t *out_len, bool *last);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * ike_info.c - INFORMATIONAL exchanges (RFC 7296 1.4): DELETE of CHILD and IKE SAs, liveness
+ * checks (DPD, 2.4) and error notifies in responses.
+ *
+ *   HDR, SK {[N,] [D,] [CP,] ...}  -->  <--  HDR, SK {[N,] [D,] [CP], ...}
+ */
+#include "ike/ike_int.h"
+
+#include <stdlib.h>
+
+#include "ike/ike_sk.h"
+#include "lib/clock.h"
+
+void ike_info_notify_response(struct ike_sa *sa, uint8_t exchange, uint16_t type,
+			      const uint8_t *data, size_t len)
+{
+	struct ike_builder b;
+	struct wbuf inner;
+
+	wbuf_init_dyn(&inner, 64, 0);
+	ike_inner_begin(&b, &inner);
+	ike_notify_build(&b, 0, NULL, 0, type, data, len);
+	IKE_IGNORE(ike_sa_respond(sa, exchange, &inner));
+	wbuf_free(&inner);
+}
+
+static void child_remove(struct ike_sa *sa, struct ike_child *c)
+{
+	for (struct ike_child **pp = &sa->children; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			ike_child_free(c, true);
+			return;
+		}
+	}
+}
+
+/* The peer deletes CHILD SAs by its inbound SPIs (our spi_out); we answer with ours
+ * (RFC 7296 1.4.1). */
+static void info_delete_children(struct ike_sa *sa, const struct ike_delete *d,
+				 struct ike_builder *b)
+{
+	uint32_t ours[IKE_MAX_DELETE_SPIS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nspi; i++) {
+		struct ike_child *c = ike_child_by_spi_out(sa, d->esp_spi[i]);
+
+		ike_log_event(sa->tun, "delete-child",
+			      "AWS tunnel received DELETE for Phase 2 SA with SPI: %08x",
+			      d->esp_spi[i]);
+		if (!c)
+			continue;
+		if (sa->req_kind == IKE_REQ_CHILD_REKEY && sa->rk.old_child == c)
+			ike_log_event(sa->tun, "rekey-collision",
+				      "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE");
+		ours[n++] = c->spi_in;
+		child_remove(sa, c);
+	}
+	if (n)
+		ike_delete_build(b, IKEV2_PROTO_ESP, ours, n);
+}
+
+void ike_info_request(struct ike_sa *sa, const struct ike_payloads *p)
+{
+	struct ike_builder b;
+	struct wbuf inner;
+	bool delete_ike = false;
+
+	wbuf_init_dyn(&inner, 256, 0);
+	ike_inner_begin(&b, &inner);
+	for (size_t i = 0; i < p->ndelete; i++) {
+		if (p->del[i].proto == IKEV2_PROTO_IKE)
+			delete_ike = true;
+		else if (p->del[i].proto == IKEV2_PROTO_ESP)
+			info_delete_children(sa, &p->del[i], &b);
+	}
+	if (delete_ike) {
+		ike_log_event(sa->tun, "delete-ike", "AWS tunnel received DELETE for IKE_SA from CGW");
+		wbuf_reset(&inner);
+		ike_inner_begin(&b, &inner);
+	}
+	IKE_IGNORE(ike_sa_respond(sa, IKEV2_EXCH_INFORMATIONAL, &inner));
+	wbuf_free(&inner);
+	if (delete_ike) {
+		struct ike_tunnel *t = sa->tun;
+
+		ike_sa_kill(sa, "deleted by the peer");
+		/* G:572: AWS re-initiates IKE when it receives a delete (Start tunnels) */
+		if (t->m.opt.startup_action == MODEL_STARTUP_START && !sa->rekeyed)
+			ev_timer_arm(t->ctx->loop, &t->start_timer, IKE_RETRY_INITIATE_MS);
+	}
+}
+
+void ike_info_response(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_payloads *p)
+{
+	(void)p;
+	if (kind == IKE_REQ_DELETE_CHILD) {
+		struct ike_child *c = ike_child_by_spi_in(sa, sa->del_spi_in);
+
+		if (c)
+			child_remove(sa, c);
+	} else if (kind == IKE_REQ_DELETE_IKE) {
+		ike_sa_kill(sa, sa->rekeyed ? "rekeyed" : "deleted");
+	}
+}
+
+RESULT ike_info_delete_child(struct ike_sa *sa, struct ike_child *c)
+{
+	struct ike_builder b;
+	struct wbuf inner;
+	result_t rc;
+
+	wbuf_init_dyn(&inner, 64, 0);
+	ike_inner_begin(&b, &inner);
+	ike_delete_build(&b, IKEV2_PROTO_ESP, &c->spi_in, 1);
+	rc = ike_sa_request(sa, IKEV2_EXCH_INFORMATIONAL, IKE_REQ_DELETE_CHILD, &inner);
+	if (rc == E_OK)
+		sa->del_spi_in = c->spi_in;
+	wbuf_free(&inner);
+	return rc;
+}
+
+RESULT ike_info_delete_ike(struct ike_sa *sa)
+{
+	struct ike_builder b;
+	struct wbuf inner;
+	result_t rc;
+
+	wbuf_init_dyn(&inner, 64, 0);
+	ike_inner_begin(&b, &inner);
+	ike_delete_build(&b, IKEV2_PROTO_IKE, NULL, 0);
+	if (sa->req_kind != IKE_REQ_NONE)
+		ike_sa_request_done(sa); /* a delete replaces whatever was pending */
+	rc = ike_sa_request(sa, IKEV2_EXCH_INFORMATIONAL, IKE_REQ_DELETE_IKE, &inner);
+	if (rc == E_OK)
+		sa->state = IKE_SA_DELETING;
+	wbuf_free(&inner);
+	return rc;
+}
+
+static void on_dpd(struct ev_timer *tm)
+{
+	struct ike_sa *sa = tm->arg;
+	struct ike_builder b;
+	struct wbuf inner;
+
+	if (sa->state != IKE_SA_ESTABLISHED)
+		return;
+	/* RFC 7296 2.4: probe only when nothing was heard for a while */
+	if (clock_mono_ms() - sa->last_rx_ms >= IKE_DPD_INTERVAL_MS && sa->req_kind == IKE_REQ_NONE) {
+		wbuf_init_dyn(&inner, 16, 0);
+		ike_inner_begin(&b, &inner);
+		IKE_IGNORE(ike_sa_request(sa, IKEV2_EXCH_INFORMATIONAL, IKE_REQ_DPD, &inner));
+		wbuf_free(&inner);
+	}
+	ev_timer_arm(sa->tun->ctx->loop, &sa->dpd_timer, IKE_DPD_INTERVAL_MS);
+}
+
+void ike_dpd_arm(struct ike_sa *sa)
+{
+	sa->dpd_timer.cb = on_dpd;
+	ev_timer_arm(sa->tun->ctx->loop, &sa->dpd_timer, IKE_DPD_INTERVAL_MS);
+}

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# The stock openvpn 2.6 client against the Gatehouse OpenVPN server, over UDP and over TCP.
+#
+#   [cli] eth0 192.0.2.2/24 ---- 192.0.2.1/24 eth0 [srv] eth1 10.99.0.1/24 ---- 10.99.0.2/24 eth0 [lan]
+#          tun0 10.8.0.x/24 <====== OpenVPN ======> tun (10.8.0.1/24)       route 10.8.0.0/24 via srv
+#
+# Checks, for each of udp and tcp:
+#   1. openvpn --client with a certificate from our CA completes initialisation and gets an
+#      address from the client CIDR 10.8.0.0/24 (pushed ifconfig, topology subnet);
+#   2. it pings 10.99.0.2 in [lan] through the pushed route 10.99.0.0/24;
+#   3. a bounded TCP transfer (iperf3 -n) to [lan] completes;
+#   4. with reneg-sec 10 on the client, a transfer that spans renegotiations completes and the
+#      server installed the renegotiated key.
+# And: a client whose certificate comes from another CA is refused (no address, server logs
+# the verification failure); a wrong handshake cookie creates no client (see the unit tests).
+# Then, with the server restarted as an AWS-like endpoint (client profile "reneg-sec 0", the
+# server renegotiates every 8 s, CRL loaded, legacy key derivation forced):
+#   5. the client offering only CHACHA20-POLY1305 gets it (NCP) with TLS1-PRF data keys, and a
+#      transfer spanning server-driven renegotiations completes;
+#   6. (udp) the client's source address changes and the session follows it (float);
+#      terminating the client from the server (HALT) makes the stock client exit;
+#   7. a revoked client certificate is refused (CRL).
+# Then with tls-crypt (v1): a client with the key connects and pings; one without gets no answer.
+# Every namespace/process/temp file goes away on exit (lib.sh trap).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+SERVER_BIN=${OVPN_SERVER:-}
+if [ -z "$SERVER_BIN" ]; then
+	for b in build-san build build-ovpn; do
+		if [ -x "$GH_ROOT/$b/tools/ovpn_server" ]; then SERVER_BIN=$GH_ROOT/$b/tools/ovpn_server; break; fi
+	done
+fi
+[ -n "$SERVER_BIN" ] || fail "ovpn_server tool not built (make SAN=1 tests)"
+command -v openvpn >/dev/null || fail "openvpn not installed"
+
+PKI=$GH_TMP/pki
+mkdir -p "$PKI"
+
+mkcert() { # NAME CA_NAME EKU CN
+	local n=$1 ca=$2 eku=$3 cn=$4
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$PKI/$n.key" \
+		-subj "/CN=$cn" -out "$PKI/$n.csr" 2>/dev/null || fail "openssl req $n"
+	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=%s\n' \
+		"$eku" >"$PKI/$n.ext"
+	openssl x509 -req -in "$PKI/$n.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
+		-days 2 -extfile "$PKI/$n.ext" -out "$PKI/$n.crt" 2>/dev/null || fail "openssl x509 $n"
+}
+
+mkca() { # NAME
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-keyout "$PKI/$1.key" -out "$PKI/$1.crt" -subj "/CN=$1" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		2>/dev/null || fail "openssl CA $1"
+}
+
+mkca ca
+mkca rogue-ca
+mkcert server ca serverAuth server.gatehouse.test
+mkcert client1 ca clientAuth client1
+mkcert rogue rogue-ca clientAuth rogue
+mkcert revoked ca clientAuth revoked
+# A CRL from our CA revoking "revoked" (openssl ca with a throwaway database).
+mkdir -p "$PKI/db"
+: >"$PKI/db/index.txt"
+echo 1000 >"$PKI/db/crlnumber"
+printf '[ ca ]\ndefault_ca = gh\n[ gh ]\ndatabase = %s\ncrlnumber = %s\ndefault_md = sha256\ndefault_crl_days = 2\ncertificate = %s\nprivate_key = %s\n' \
+	"$PKI/db/index.txt" "$PKI/db/crlnumber" "$PKI/ca.crt" "$PKI/ca.key" >"$PKI/ca.cnf"
+openssl ca -batch -config "$PKI/ca.cnf" -revoke "$PKI/revoked.crt" >/dev/null 2>&1 || fail "openssl ca -revoke"
+openssl ca -batch -config "$PKI/ca.cnf" -gencrl -out "$PKI/crl.pem" >/dev/null 2>&1 || fail "openssl ca -gencrl"
+openvpn --genkey secret "$PKI/tc.key" >/dev/null 2>&1 || fail "openvpn --genkey secret"
+note "throwaway PKI in $PKI"
+
+ns_add cli
+ns_add srv
+ns_add lan
+link_add cli eth0 192.0.2.2/24 srv eth0 192.0.2.1/24
+link_add srv eth1 10.99.0.1/24 lan eth0 10.99.0.2/24
+forwarding_on srv
+route_add lan 10.8.0.0/24 10.99.0.1
+
+profile() { # PROTO CERT EXTRA -> path
+	local f=$GH_TMP/$2-$1.ovpn
+	cat >"$f" <<EOF
+client
+dev tun
+proto $1
+remote 192.0.2.1 1194
+nobind
+remote-cert-tls server
+ca $PKI/ca.crt
+cert $PKI/$2.crt
+key $PKI/$2.key
+data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305
+connect-retry 1
+verb 3
+$3
+EOF
+	echo "$f"
+}
+
+# Like lib.sh's bg, but $LAST_PID is the process itself (ip netns exec execs it), so it can
+# be stopped on its own; lib.sh's trap still kills everything left in the namespaces.
+LAST_PID=
+start() { # NS LOG cmd...
+	local ns=$1 log=$2
+	shift 2
+	ip netns exec "$(ns_name "$ns")" "$@" >"$log" 2>&1 </dev/null &
+	LAST_PID=$!
+	GH_PIDS+=("$LAST_PID")
+}
+
+SRV_PID=
+run_server() { # PROTO LOG [extra flags...]
+	local proto=$1 log=$2
+	shift 2
+	start srv "$log" "$SERVER_BIN" --proto "$proto" --listen 192.0.2.1 --port 1194 --cert "$PKI/server.crt" \
+		--key "$PKI/server.key" --ca "$PKI/ca.crt" --cidr 10.8.0.0/24 --route 10.99.0.0/24 \
+		--dns 10.99.0.2 --split --tun ghovpn0 "$@"
+	SRV_PID=$LAST_PID
+	wait_for 10 grep -q READY "$log" || fail "$proto server did not start: $(tail -5 "$log")"
+}
+
+stop_server() { # LOG
+	stop_pid "$SRV_PID"
+	! grep -q "Sanitizer" "$1" || fail "sanitizer report in the server log: $(grep -A5 Sanitizer "$1" | head -20)"
+}
+
+stop_pid() { # PID
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	true
+}
+
+client_up() { # LOG
+	grep -q "Initialization Sequence Completed" "$1"
+}
+
+scenario() { # PROTO
+	local proto=$1 slog=$GH_TMP/server-$1.log clog=$GH_TMP/client-$1.log rlog=$GH_TMP/reneg-$1.log
+	local cpid addr exitn
+	note "== $proto"
+	run_server "$proto" "$slog"
+
+	exitn=""
+	[ "$proto" = udp ] && exitn="explicit-exit-notify 1"
+	start cli "$clog" openvpn --config "$(profile "$proto" client1 "$exitn")"
+	cpid=$LAST_PID
+	wait_for 30 client_up "$clog" || fail "$proto: client did not connect: $(grep -E 'ERROR|error|TLS' "$clog" | tail -5) / server: $(tail -5 "$slog")"
+	addr=$(nsx cli ip -4 -o addr show dev tun0 | awk '{print $4}')
+	case "$addr" in
+	10.8.0.*/24) pass "$proto: openvpn client connected, got $addr from the client CIDR" ;;
+	*) fail "$proto: client address '$addr' not from 10.8.0.0/24" ;;
+	esac
+	grep -q "PUSH: Received control message: 'PUSH_REPLY" "$clog" || fail "$proto: no PUSH_REPLY in the client log"
+	note "$(grep -o "PUSH_REPLY[^']*" "$clog" | head -1)"
+	note "$(grep -o 'Control Channel: .*' "$clog" | head -1)"
+	note "$(grep -o 'Data Channel: .*' "$clog" | head -1)"
+
+	nsx cli ping -c 3 -W 2 10.99.0.2 >"$GH_TMP/ping-$proto.out" 2>&1 ||
+		fail "$proto: ping 10.99.0.2 through the tunnel failed: $(cat "$GH_TMP/ping-$proto.out")"
+	pass "$proto: ping to 10.99.0.2 behind the server through the pushed route"
+
+	start lan "$GH_TMP/iperf-s-$proto.log" iperf3 -s -1 -B 10.99.0.2
+	wait_for 5 nsx lan sh -c "ss -ltn | grep -q ':5201'" || fail "iperf3 server did not start"
+	nsx cli timeout 60 iperf3 -c 10.99.0.2 -n 8M >"$GH_TMP/iperf-c-$proto.log" 2>&1 ||
+		fail "$proto: 8 MiB TCP transfer failed: $(tail -3 "$GH_TMP/iperf-c-$proto.log")"
+	pass "$proto: bounded TCP transfer (8 MiB) through the tunnel completed"
+	stop_pid "$cpid"
+	# UDP: explicit-exit-notify (EXIT over the control channel, cc-exit); TCP: the connection closes.
+	wait_for 10 grep -q "DISCONNECTED" "$slog" || fail "$proto: server did not notice the client leaving"
+	pass "$proto: client exit noticed: $(grep DISCONNECTED "$slog" | head -1 | sed 's/.*\(in=.*\)/\1/')"
+
+	# Renegotiation: the client renegotiates every 10 s while data flows.
+	start cli "$rlog" openvpn --config "$(profile "$proto" client1 "reneg-sec 10")"
+	cpid=$LAST_PID
+	wait_for 30 client_up "$rlog" || fail "$proto: reneg client did not connect"
+	start lan "$GH_TMP/iperf-s2-$proto.log" iperf3 -s -1 -B 10.99.0.2
+	wait_for 5 nsx lan sh -c "ss -ltn | grep -q ':5201'" || fail "iperf3 server did not start"
+	nsx cli timeout 90 iperf3 -c 10.99.0.2 -t 25 -b 4M >"$GH_TMP/iperf-c2-$proto.log" 2>&1 ||
+		fail "$proto: transfer across renegotiation failed: $(tail -3 "$GH_TMP/iperf-c2-$proto.log")"
+	grep -q "renegotiates, key" "$slog" || fail "$proto: no renegotiation seen by the server"
+	grep -q "key [1-7] active" "$slog" || fail "$proto: renegotiated key never became active"
+	nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping after renegotiation failed"
+	pass "$proto: transfer across client renegotiation (reneg-sec 10) completed, $(grep -c 'renegotiates, key' "$slog") soft resets"
+	stop_pid "$cpid"
+
+	# A certificate from another CA is refused.
+	start cli "$GH_TMP/rogue-$proto.log" openvpn --config "$(profile "$proto" rogue "")"
+	cpid=$LAST_PID
+	wait_for 30 grep -q "TLS handshake failed" "$slog" || fail "$proto: server did not refuse the rogue certificate"
+	sleep 1
+	client_up "$GH_TMP/rogue-$proto.log" && fail "$proto: client with a certificate from another CA connected"
+	pass "$proto: client certificate from another CA refused ($(grep -o 'client certificate: [^"]*' "$slog" | head -1))"
+	stop_pid "$cpid"
+	stop_server "$slog"
+
+	aws_like "$proto"
+	tls_crypt "$proto"
+}
+
+tls_crypt() { # PROTO
+	local proto=$1 slog=$GH_TMP/server3-$1.log clog=$GH_TMP/tc-$1.log cpid
+	note "== $proto, tls-crypt"
+	run_server "$proto" "$slog" --tls-crypt "$PKI/tc.key"
+	start cli "$clog" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key")"
+	cpid=$LAST_PID
+	wait_for 30 client_up "$clog" || fail "$proto: tls-crypt client did not connect: $(tail -5 "$slog")"
+	nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping over the tls-crypt session failed"
+	pass "$proto: tls-crypt client connected and pings through the tunnel"
+	stop_pid "$cpid"
+	start cli "$GH_TMP/notc-$proto.log" openvpn --config "$(profile "$proto" client1 "hand-window 5")"
+	cpid=$LAST_PID
+	wait_for 30 grep -q "TLS key negotiation failed" "$GH_TMP/notc-$proto.log" ||
+		fail "$proto: client without the tls-crypt key did not give up"
+	[ "$(grep -c 'handshake done' "$slog")" = 1 ] || fail "$proto: server answered a client without the tls-crypt key"
+	pass "$proto: client without the tls-crypt key got no answer"
+	stop_pid "$cpid"
+	stop_server "$slog"
+}
+
+# Server-driven renegotiation (AWS profiles say reneg-sec 0), legacy PRF keys, NCP, CRL, HALT.
+aws_like() { # PROTO
+	local proto=$1 slog=$GH_TMP/server2-$1.log clog=$GH_TMP/aws-$1.log cpid
+	note "== $proto, server renegotiates, CRL, legacy PRF"
+	run_server "$proto" "$slog" --reneg-sec 8 --no-ekm --crl "$PKI/crl.pem"
+	start cli "$clog" openvpn --config "$(profile "$proto" client1 "reneg-sec 0
+data-ciphers CHACHA20-POLY1305")"
+	cpid=$LAST_PID
+	wait_for 30 client_up "$clog" || fail "$proto: client did not connect to the CRL server: $(tail -5 "$slog")"
+	grep -q "Data Channel: cipher 'CHACHA20-POLY1305'" "$clog" || fail "$proto: CHACHA20-POLY1305 not negotiated"
+	grep -q "cipher CHACHA20-POLY1305, keys from TLS1-PRF" "$slog" || fail "$proto: server did not use TLS1-PRF keys"
+	pass "$proto: client offering only CHACHA20-POLY1305 connected, data keys from the legacy TLS1-PRF"
+	start lan "$GH_TMP/iperf-s3-$proto.log" iperf3 -s -1 -B 10.99.0.2
+	wait_for 5 nsx lan sh -c "ss -ltn | grep -q ':5201'" || fail "iperf3 server did not start"
+	nsx cli timeout 90 iperf3 -c 10.99.0.2 -t 20 -b 4M >"$GH_TMP/iperf-c3-$proto.log" 2>&1 ||
+		fail "$proto: transfer across server renegotiation failed: $(tail -3 "$GH_TMP/iperf-c3-$proto.log")"
+	grep -q "server renegotiates, key" "$slog" || fail "$proto: server never renegotiated"
+	grep -q "key [1-7] active" "$slog" || fail "$proto: server-renegotiated key never became active"
+	nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping after server renegotiation failed"
+	pass "$proto: transfer across $(grep -c 'server renegotiates, key' "$slog") server-driven renegotiations (reneg-sec 8) completed"
+
+	if [ "$proto" = udp ]; then
+		# NAT rebinding: the client's packets now leave from another address; DATA_V2 carries
+		# the peer-id, so the session follows once a packet from there authenticates.
+		addr_add cli eth0 192.0.2.3/24
+		nsx cli ip route replace 192.0.2.0/24 dev eth0 src 192.0.2.3
+		nsx cli ping -c 3 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "udp: ping after the client address changed failed"
+		grep -q "floated to 192.0.2.3" "$slog" || fail "udp: server did not follow the client to 192.0.2.3"
+		pass "udp: client address change (float) followed: $(grep -o 'floated to .*' "$slog" | head -1)"
+		nsx cli ip route replace 192.0.2.0/24 dev eth0 src 192.0.2.2
+		nsx cli ip addr del 192.0.2.3/24 dev eth0
+		nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "udp: ping after moving back failed"
+	fi
+
+	kill -USR2 "$SRV_PID"
+	wait_for 15 sh -c "! kill -0 $cpid 2>/dev/null" || fail "$proto: client still running after HALT"
+	grep -q "Halt command was pushed by server" "$clog" || fail "$proto: client did not receive HALT"
+	pass "$proto: client terminated by the server (HALT) exited"
+
+	start cli "$GH_TMP/revoked-$proto.log" openvpn --config "$(profile "$proto" revoked "")"
+	cpid=$LAST_PID
+	wait_for 30 grep -q "certificate revoked" "$slog" || fail "$proto: revoked certificate not refused: $(tail -3 "$slog")"
+	client_up "$GH_TMP/revoked-$proto.log" && fail "$proto: revoked client connected"
+	pass "$proto: revoked client certificate refused by the CRL"
+	stop_pid "$cpid"
+	stop_server "$slog"
+}
+
+scenario udp
+scenario tcp
+echo "ovpn_client: $GH_PASSES passed, 0 failed"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Both tunnels of one VPN connection (two Gatehouse outside addresses, G:317) up at once
+# against one strongSwan customer gateway, then failover: the customer gateway deletes tunnel 1
+# and traffic must move to tunnel 2 because "the health of a tunnel endpoint takes precedence
+# over other routing attributes" (site-to-site.md 4.2 B) although tunnel 1 has the better
+# priority (route priority 100 vs 200).
+#
+#                                            198.51.100.1 (tunnel 1, TUN gh0)
+#   cgwhost -- cgw 192.0.2.2 (strongSwan) =====                                gw -- vpchost
+#                                            198.51.100.2 (tunnel 2, TUN gh1)
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/s2s_lib.bash"
+
+best_dev() { nsx gw ip route show 172.16.1.0/24 | head -1 | grep -o 'dev gh[0-9]*'; }
+
+s2s_topology
+GH_TUNNELS="1 2" gh_start "$(GH_TUNNELS="1 2" s2s_gh_conf)"
+SS_TUNNELS="1 2" SS_START=start s2s_cgw_up
+ss_wait_child cgw tun1 30 || fail "tunnel 1 CHILD SA not installed"
+ss_wait_child cgw tun2 30 || fail "tunnel 2 CHILD SA not installed"
+gh_wait_up 1 10
+gh_wait_up 2 10
+[ "$(ss_raw | grep -c 'state=ESTABLISHED')" -eq 2 ] || fail "two IKE SAs expected: $(ss_raw)"
+pass "dual: both tunnels of the connection UP at once ($(cut -d' ' -f1-3 "$GH_TMP/status" | tr '\n' ';'))"
+routes=$(nsx gw ip route show 172.16.1.0/24)
+echo "$routes" | grep -q 'dev gh. .*metric 100' && echo "$routes" | grep -q 'metric 200' ||
+	fail "expected one route per tunnel with metrics 100/200: $routes"
+t1dev=$(best_dev)
+s2s_traffic_both_ways "dual (preferred: tunnel 1, $t1dev)" 500000
+
+swanctl_ns cgw --terminate --ike aws-tun1 >/dev/null 2>&1
+wait_for 10 gh_status_is 1 DOWN || fail "tunnel 1 not DOWN after the customer gateway's DELETE"
+gh_status_is 2 UP || fail "tunnel 2 must stay UP"
+wait_for 5 sh -c "[ \"\$(ip netns exec $(ns_name gw) ip route show 172.16.1.0/24 | head -1 | grep -o 'dev gh[0-9]*')\" != '$t1dev' ]" ||
+	fail "the preferred route did not move off tunnel 1: $(nsx gw ip route show 172.16.1.0/24)"
+s2s_traffic_both_ways "failover to tunnel 2 ($(best_dev), health before priority)" 500000
+echo "all $GH_PASSES checks passed"
