@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/tunnel.sh - tunnel throughput, side by side, in one namespace topology:
 #   plain veth (no tunnel), Gatehouse <-> Gatehouse (tests/tools/dp_peer, static keys) over
-#   ESP (proto 50), ESP-in-UDP 4500 and ESP-in-UDP with UDP GSO/GRO, and strongSwan <->
+#   ESP (proto 50) and ESP-in-UDP 4500, first with one packet per syscall, then with UDP
+#   GSO/GRO, then with TUN segmentation offload + receive coalescing (the defaults), and
+#   strongSwan <->
 #   strongSwan (charon + kernel-libipsec, always ESP-in-UDP, interop.md 1), for AES128-GCM-16,
 #   AES256-GCM-16 and AES128 + SHA1. Prints one table: iperf3 TCP Gbit/s (receiver) and
 #   64-byte UDP packets/s delivered (iperf3 -u -b 0 -l 64, receiver count).
@@ -71,8 +73,11 @@ IB_SHA1=a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4
 gh_run() { # MODE(raw|encap|gso) ALG LABEL KA KB [IA IB]
 	local extra=() ia=() ib=() pa pb
 	case "$1" in
-	encap) extra=(--encap) ;;
-	gso) extra=(--encap --gso --gro) ;;
+	raw) extra=(--no-gso --no-gro --no-offload) ;;
+	encap) extra=(--encap --no-gso --no-gro --no-offload) ;;
+	gso) extra=(--encap --no-offload) ;;
+	offload) extra=(--encap) ;;
+	raw-offload) extra=() ;;
 	esac
 	[ $# -ge 7 ] && ia=(--ikey-out "$6" --ikey-in "$7") && ib=(--ikey-out "$7" --ikey-in "$6")
 	ip netns exec "$(ns_name a)" "$DP_PEER" --tun ghtun --local 192.0.2.1 --remote 192.0.2.2 \
@@ -103,11 +108,13 @@ alg_name() {
 }
 
 if [ -z "$ONLY" ] || [ "$ONLY" = gatehouse ]; then
-	for mode in raw encap gso; do
+	for mode in ${BENCH_GH_MODES:-raw encap gso offload raw-offload}; do
 		case $mode in
-		raw) label="gatehouse ESP (proto 50)" ;;
-		encap) label="gatehouse ESP-in-UDP 4500" ;;
-		gso) label="gatehouse ESP-in-UDP 4500 GSO/GRO" ;;
+		raw) label="gatehouse ESP, 1 pkt/syscall" ;;
+		encap) label="gatehouse UDP4500, 1 pkt/syscall" ;;
+		gso) label="gatehouse UDP4500 +GSO/GRO" ;;
+		offload) label="gatehouse UDP4500 +GSO/GRO+TUN TSO" ;;
+		raw-offload) label="gatehouse ESP +TUN TSO (default)" ;;
 		esac
 		gh_run $mode gcm128 "$label" "$KA_GCM128" "$KB_GCM128"
 		gh_run $mode gcm256 "$label" "$KA_GCM256" "$KB_GCM256"

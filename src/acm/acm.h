@@ -71,6 +71,9 @@ void acm_arn_format(const char *region, const char *account, const char *id, cha
 RESULT acm_arn_id(const char *arn, const char *region, const char *account,
 		  char id[ACM_ID_LEN + 1]);
 
+/* A fresh random (version 4) UUID for a new certificate. */
+void acm_new_id(char id[ACM_ID_LEN + 1]);
+
 /* Store rows (caller holds the transaction). acm_cert_put inserts or replaces. */
 RESULT acm_cert_put(struct store *st, struct acm_cert *c);
 RESULT acm_cert_get(struct store *st, const char *id, struct acm_cert *out);

@@ -93,6 +93,8 @@ static result_t modify_gateway_checks(struct api_req *rq, struct api_resp *rs,
 		    "Delete the static routes of VPN connection '%s' before moving it "
 		    "to a transit gateway (add them to the transit gateway route table).",
 		    c->id);
+	if (strcmp(old_gw, c->tgw_id[0] ? c->tgw_id : c->vgw_id) == 0)
+		return E_OK; /* same gateway: nothing moves */
 	if (c->vgw_id[0]) {
 		GUARD(store_res_count(rq->store, STORE_T_VPN, NULL, c->vgw_id, live_states, &n));
 		if (n >= MODEL_VPN_PER_VGW_MAX)
@@ -141,6 +143,21 @@ static result_t modify_apply(struct api_req *rq, struct api_resp *rs, struct api
 		snprintf(c->vgw_id, sizeof(c->vgw_id), "%.31s", vgw ? vgw : "");
 		snprintf(c->tgw_id, sizeof(c->tgw_id), "%.31s", tgw ? tgw : "");
 		GUARD(modify_gateway_checks(rq, rs, c, old_gw));
+	}
+	/* D16: one live connection per CGW and VGW pair; the stored row still has the old pair,
+	 * so a match is another connection. */
+	if (c->vgw_id[0] && (cgw || vgw)) {
+		size_t n = 0;
+
+		GUARD(
+		    store_res_count(rq->store, STORE_T_VPN, c->cgw_id, c->vgw_id, live_states, &n));
+		if (n > 0 &&
+		    !(strcmp(v->row.ref1, c->cgw_id) == 0 && strcmp(v->row.ref2, c->vgw_id) == 0))
+			return api_error(
+			    rs, 400, "InvalidOption.Conflict",
+			    "A VPN connection between customer gateway '%s' and virtual "
+			    "private gateway '%s' already exists.",
+			    c->cgw_id, c->vgw_id);
 	}
 	rc = model_vpn_validate(c, info.ip.family != 0, &e);
 	if (rc != E_OK)

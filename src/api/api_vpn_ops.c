@@ -153,10 +153,11 @@ static result_t create_inside(struct api_req *rq, struct api_resp *rs,
 }
 
 static result_t create_gateways(struct api_req *rq, struct api_resp *rs,
-                                struct model_vpn_connection *c, struct api_vpn_cgw *cgw)
+                                struct model_vpn_connection *c, struct api_vpn_cgw *cgw,
+                                uint32_t *amazon_asn)
 {
 	const char *type, *cgw_id, *vgw, *tgw;
-	uint32_t asn;
+	uint32_t asn = 0;
 
 	GUARD(api_get_str(rq, rs, "CustomerGatewayId", true, &cgw_id));
 	GUARD(api_get_str(rq, rs, "Type", true, &type));
@@ -180,6 +181,7 @@ static result_t create_gateways(struct api_req *rq, struct api_resp *rs,
 	snprintf(c->cgw_id, sizeof(c->cgw_id), "%.31s", cgw_id);
 	snprintf(c->vgw_id, sizeof(c->vgw_id), "%.31s", vgw ? vgw : "");
 	snprintf(c->tgw_id, sizeof(c->tgw_id), "%.31s", tgw ? tgw : "");
+	*amazon_asn = asn;
 	return E_OK;
 }
 
@@ -213,16 +215,25 @@ result_t api_vpn_create(struct api_req *rq, struct api_resp *rs)
 	struct api_vpn_cgw cgw;
 	struct store_tags tags = {0};
 	struct model_err e = {0};
+	uint32_t amazon_asn = 0;
 	result_t rc;
 
 	v.c = malloc(sizeof(*v.c));
 	if (!v.c)
 		return E_NOMEM;
 	model_vpn_init(v.c);
-	GUARD_OUT(rc, create_gateways(rq, rs, v.c, &cgw));
+	GUARD_OUT(rc, create_gateways(rq, rs, v.c, &cgw, &amazon_asn));
 	GUARD_OUT(rc, api_tagspec_parse(rq, rs, STORE_T_VPN, &tags));
 	GUARD_OUT(rc, create_conn_options(rq, rs, &v.c->opt));
 	GUARD_OUT(rc, create_tunnel_options(rq, rs, v.c));
+	/* G:974: with BGP the two sides' ASNs must differ (docs/decisions.md D19). */
+	if (!v.c->opt.static_routes_only && amazon_asn && cgw.asn == amazon_asn) {
+		rc = api_error(rs, 400, "AsnConflict",
+		               "The customer gateway's BGP ASN %u is the Amazon-side ASN of the "
+		               "gateway; they must differ for a dynamically routed connection.",
+		               cgw.asn);
+		goto out;
+	}
 	/* Validate what was given before generating anything (clear errors first). */
 	rc = model_vpn_validate(v.c, cgw.ip.family != 0, &e);
 	if (rc != E_OK) {

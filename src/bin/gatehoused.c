@@ -2,7 +2,7 @@
  * gatehoused - the Gatehouse daemon: the EC2 Query API over the store, on one event loop.
  *
  *   gatehoused --listen 127.0.0.1:5000 --data-dir DIR --access-key AK --secret-key SK
- *              [--region us-east-1] [--log-level info]
+ *              [--region us-east-1] [--log-level info] [--config FILE [-n [-v]]]
  *
  * Structure: parse options -> open the store -> start subsystems on the loop -> run until
  * SIGTERM/SIGINT (signalfd) -> stop subsystems in reverse order. A new subsystem (the tunnel
@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "conf/conf.h"
+#include "engine/engine.h"
 #include "lib/ev.h"
 #include "lib/log.h"
 #include "store/store.h"
@@ -31,6 +33,9 @@ struct gh_opts {
 	const char *region;
 	struct store_timing timing;
 	size_t body_max;
+	const char *config;          /* --config: tunnels and settings (docs/configuration.md) */
+	bool check, verbose;         /* -n / -v: check the file only */
+	bool listen_set, keys_set;   /* flags win over the file */
 };
 
 struct gh_daemon {
@@ -39,6 +44,10 @@ struct gh_daemon {
 	struct store *store;
 	struct api_server *api;
 	struct ev_signal sigterm, sigint;
+	struct conf *conf; /* parsed --config, handed to the engine runner */
+	struct engine_runner *engine;
+	char cf_listen[CONF_STR_MAX], cf_data_dir[CONF_PATH_MAX], cf_ak[CONF_STR_MAX],
+		cf_sk[CONF_STR_MAX];
 };
 
 static void gh_usage(FILE *f)
@@ -57,6 +66,10 @@ static void gh_usage(FILE *f)
 	    "  --state-delay-ms MS      pending->available etc. take this long (default %d)\n"
 	    "  --deleted-retention-s S  deleted resources stay visible this long (default %d)\n"
 	    "  --body-max BYTES         largest request body accepted (default %u)\n"
+	    "  --config FILE            gatehoused.conf: settings, outside addresses, tunnels;\n"
+	    "                           SIGHUP re-reads it and applies the difference\n"
+	    "  -n, --check              only check --config (problems as file:line), exit\n"
+	    "  -v, --verbose            with -n: print the normalized configuration\n"
 	    "  --help                   this text\n",
 	    GH_DEFAULT_LISTEN, GH_DEFAULT_KEY, GH_DEFAULT_KEY, GH_DEFAULT_REGION,
 	    STORE_PENDING_MS_DEFAULT, STORE_DELETED_RETENTION_MS_DEFAULT / 1000,
@@ -86,6 +99,9 @@ static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
 	    {"state-delay-ms", required_argument, NULL, 'p'},
 	    {"deleted-retention-s", required_argument, NULL, 'R'},
 	    {"body-max", required_argument, NULL, 'b'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -93,19 +109,31 @@ static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
 	unsigned long long n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hnv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			o->listen = optarg;
+			o->listen_set = true;
 			break;
 		case 'd':
 			o->data_dir = optarg;
 			break;
 		case 'a':
 			o->access_key = optarg;
+			o->keys_set = true;
 			break;
 		case 's':
 			o->secret_key = optarg;
+			o->keys_set = true;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'n':
+			o->check = true;
+			break;
+		case 'v':
+			o->verbose = true;
 			break;
 		case 'r':
 			o->region = optarg;
@@ -137,7 +165,7 @@ static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
 			return -1;
 		}
 	}
-	if (optind != argc || !o->data_dir)
+	if (optind != argc || (!o->data_dir && !o->config) || (o->check && !o->config))
 		return -1;
 	return 0;
 }
@@ -150,6 +178,30 @@ static void gh_on_signal(struct ev_signal *s)
 	ev_loop_stop(d->loop);
 }
 
+/* --config: read the file (every problem printed as file:line); it fills what no flag set. */
+static RESULT gh_load_config(struct gh_daemon *d)
+{
+	struct conf_diags *diags = calloc(1, sizeof(*diags));
+	result_t rc;
+
+	if (!diags)
+		return E_NOMEM;
+	rc = conf_parse_file(d->o.config, &d->conf, diags);
+	conf_diags_print(diags, stderr);
+	free(diags);
+	if (rc != E_OK)
+		return rc;
+	if (!d->o.data_dir && d->conf->data_dir[0])
+		d->o.data_dir = memcpy(d->cf_data_dir, d->conf->data_dir, sizeof(d->cf_data_dir));
+	if (!d->o.listen_set && d->conf->listen[0])
+		d->o.listen = memcpy(d->cf_listen, d->conf->listen, sizeof(d->cf_listen));
+	if (!d->o.keys_set && d->conf->access_key[0]) {
+		d->o.access_key = memcpy(d->cf_ak, d->conf->access_key, sizeof(d->cf_ak));
+		d->o.secret_key = memcpy(d->cf_sk, d->conf->secret_key, sizeof(d->cf_sk));
+	}
+	return d->o.data_dir ? E_OK : E_INVAL;
+}
+
 static RESULT gh_start(struct gh_daemon *d)
 {
 	struct api_config ac = {d->o.listen, d->o.access_key, d->o.secret_key, d->o.region,
@@ -158,6 +210,12 @@ static RESULT gh_start(struct gh_daemon *d)
 	GUARD(ev_loop_new(&d->loop));
 	GUARD(ev_signal_add(d->loop, &d->sigterm, SIGTERM, gh_on_signal, d));
 	GUARD(ev_signal_add(d->loop, &d->sigint, SIGINT, gh_on_signal, d));
+	if (d->conf) { /* the tunnel engine (takes the configuration, SIGHUP reloads) */
+		struct conf *c = d->conf;
+
+		d->conf = NULL;
+		GUARD(engine_runner_start_conf(d->loop, d->o.config, c, NULL, &d->engine));
+	}
 	GUARD(store_open(d->o.data_dir, &d->store));
 	store_set_timing(d->store, &d->o.timing);
 	GUARD(store_attach_loop(d->store, d->loop));
@@ -167,6 +225,8 @@ static RESULT gh_start(struct gh_daemon *d)
 
 static void gh_stop(struct gh_daemon *d)
 {
+	engine_runner_free(d->engine);
+	conf_free(d->conf);
 	api_server_free(d->api);
 	store_close(d->store);
 	if (d->loop)
@@ -192,6 +252,13 @@ int main(int argc, char **argv)
 		if (p < 0)
 			gh_usage(stderr);
 		return p < 0 ? 2 : 0;
+	}
+	if (d.o.check)
+		return conf_check(d.o.config, d.o.verbose, stdout, stderr);
+	if (d.o.config && gh_load_config(&d) != E_OK) {
+		log_err("main", "%s: not started (see the problems above)", d.o.config);
+		gh_stop(&d);
+		return 1;
 	}
 	if (strcmp(d.o.secret_key, GH_DEFAULT_KEY) == 0)
 		log_warn("main",

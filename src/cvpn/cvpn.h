@@ -249,7 +249,10 @@ RESULT cvpn_rule_remove(struct cvpn_endpoint *e, const struct prefix *dst, const
 RESULT cvpn_route_add(struct cvpn_endpoint *e, const struct cvpn_route *r, struct cvpn_verr *err);
 RESULT cvpn_route_remove(struct cvpn_endpoint *e, const struct prefix *dst, const char *target,
 			 struct cvpn_verr *err);
-/* E5: terminate by connection id or by username (max 5). Records end time. */
+/* C3/A11: mark every active connection terminated (a change that resets connections);
+ * returns how many. */
+size_t cvpn_conns_terminate_all(struct cvpn_endpoint *e, int64_t now_ms);
+/* E5: add a connection record (the data plane calls this). */
 RESULT cvpn_conn_add(struct cvpn_endpoint *e, const struct cvpn_conn *c);
 /* Drop terminated connections older than CVPN_CONN_RETENTION_MS. */
 void cvpn_conn_expire(struct cvpn_endpoint *e, int64_t now_ms);

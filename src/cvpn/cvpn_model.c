@@ -257,7 +257,7 @@ static void cvpn_route_drop(struct cvpn_endpoint *e, size_t i)
 	e->n_routes--;
 }
 
-static size_t cvpn_conns_cut(struct cvpn_endpoint *e, int64_t now_ms)
+size_t cvpn_conns_terminate_all(struct cvpn_endpoint *e, int64_t now_ms)
 {
 	size_t i, n = 0;
 
@@ -291,7 +291,7 @@ RESULT cvpn_assoc_remove(struct cvpn_endpoint *e, const char *id, int64_t now_ms
 	e->n_assocs--;
 	if (e->n_assocs == 0 && e->status == CVPN_ST_AVAILABLE) {
 		/* A11: last one: connections terminated, back to pending-associate. */
-		*terminated = cvpn_conns_cut(e, now_ms);
+		*terminated = cvpn_conns_terminate_all(e, now_ms);
 		e->status = CVPN_ST_PENDING_ASSOCIATE;
 	}
 	return E_OK;

@@ -190,14 +190,17 @@ static void swan_child(struct wbuf *w, const struct devcfg_tunnel *t)
 static void swan_conn(struct wbuf *w, const struct devcfg_tunnel *t, uint32_t ike)
 {
 	const struct model_tunnel_options *o = t->opt;
+	uint32_t encr1 = o->phase1_encr;
 
 	swan_updown_comment(w, t);
 	wbuf_printf(w, "  aws-tun%u {\n    version = %u\n", t->index, ike == MODEL_IKE_V1 ? 1 : 2);
 	if (ike == MODEL_IKE_V1)
 		wbuf_put_str(w, "    aggressive = no\n");
 	wbuf_printf(w, "    remote_addrs = %s\n", t->aws_outside);
-	swan_proposal_line(w, "    ", "proposals", o->phase1_encr, o->phase1_integ, o->phase1_dh,
-	                   true);
+	/* strongSwan has no AEAD (GCM) for IKEv1 IKE SAs: offer the CBC ciphers when allowed. */
+	if (ike == MODEL_IKE_V1 && (o->phase1_encr & CBC_MASK) && (o->phase1_encr & GCM_MASK))
+		encr1 = o->phase1_encr & CBC_MASK;
+	swan_proposal_line(w, "    ", "proposals", encr1, o->phase1_integ, o->phase1_dh, true);
 	swan_ike_timers(w, o, ike);
 	wbuf_put_str(w, "    local {\n      auth = psk\n");
 	if (t->cgw_outside[0])

@@ -225,7 +225,7 @@ void dp_set_event_cb(struct dp *dp, dp_event_cb cb, void *arg)
 
 static RESULT dp_tun_setup(struct dp *dp)
 {
-	if (dp->cfg.tun_offload) {
+	if (!dp->cfg.no_tun_offload) {
 		dp->offload = tun_open_offload(dp->cfg.tun_name, &dp->tx.tun_fd, dp->tun_name) ==
 			      E_OK;
 		if (!dp->offload)
@@ -254,7 +254,8 @@ static RESULT dp_workers_start(struct dp *dp)
 		if (!ws[i]->bufs)
 			return E_NOMEM;
 	}
-	if (dp->offload && !(dp->tx.big = malloc(DP_TSO_BUF_LEN)))
+	if (dp->offload && (!(dp->tx.big = malloc(DP_TSO_BUF_LEN)) ||
+			    !(dp->rx.big = malloc(DP_TSO_BUF_LEN))))
 		return E_NOMEM;
 	for (unsigned i = 0; i < 2; i++) {
 		ws[i]->qs_epoch = atomic_load(&dp->epoch);
@@ -353,6 +354,7 @@ void dp_free(struct dp *dp)
 	route_table_free(dp->routes);
 	free(dp->tx.bufs);
 	free(dp->tx.big);
+	free(dp->rx.big);
 	free(dp->rx.bufs);
 	free(dp);
 }

@@ -56,9 +56,13 @@ struct dp_config {
 	uint32_t tun_mtu;        /* 0 = DP_TUN_MTU_DEFAULT */
 	struct addr local;       /* outer local address to bind (family selects IPv4/IPv6) */
 	uint16_t udp_port;       /* 0 = 4500; bound with SO_REUSEPORT */
-	bool udp_gso;            /* try UDP_SEGMENT when sending ESP-in-UDP bursts */
-	bool udp_gro;            /* try UDP_GRO on the receive socket */
-	bool tun_offload;        /* try IFF_VNET_HDR + TSO on the TUN: one read per TCP burst */
+	/* Batching, each on by default and used when the kernel offers it: UDP_SEGMENT (GSO)
+	 * for runs of equal-size ESP-in-UDP packets, UDP_GRO on the receive socket (IKE
+	 * datagrams go to another socket and are never merged), and TUN offload
+	 * (IFF_VNET_HDR + TSO: one read per TCP burst, decrypted bursts written back coalesced). */
+	bool no_udp_gso;
+	bool no_udp_gro;
+	bool no_tun_offload;
 	bool no_raw_esp;         /* do not open the protocol 50 socket */
 	bool kernel_routes;      /* dp_route_add also installs prefix -> TUN in the kernel */
 };

@@ -75,7 +75,7 @@ struct dp_worker {
 	_Atomic uint64_t qs_epoch; /* last epoch seen at a quiescent point */
 	struct dp_worker_stats st;
 	uint8_t *bufs; /* nslots * slot_len */
-	uint8_t *big;  /* TX with TUN offload: one TCP super-packet */
+	uint8_t *big;  /* TUN offload: one TCP super-packet (TX read, RX coalescing) */
 	size_t slot_len;
 	unsigned nslots;
 };

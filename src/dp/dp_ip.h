@@ -75,4 +75,28 @@ RESULT dp_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off);
 RESULT dp_tcp_segment(const uint8_t *pkt, const struct dp_ip *ip, uint16_t gso_size, unsigned idx,
 		      uint8_t *out, size_t cap, size_t *out_len, bool *last);
 
+/* Receive coalescing for the TUN (the user-space side of GRO): consecutive in-order TCP
+ * segments of one flow (ACK, optionally PSH on the last; identical headers but for length,
+ * id, sequence) are merged into one super-packet written with a virtio_net_hdr of type
+ * TCPV4/TCPV6, so the kernel's TCP receive path runs once per burst. dp_gro.c. */
+#define DP_GRO_MAX_LEN 65535
+
+struct dp_gro {
+	uint8_t *buf; /* DP_VNET_HDR_LEN + DP_GRO_MAX_LEN, caller-owned */
+	size_t len;   /* IP packet bytes after the header */
+	unsigned nseg;
+	uint8_t version;
+	size_t ip_hdr_len, hdr_len; /* IP, IP + TCP */
+	uint16_t seg_size;
+	uint32_t next_seq;
+	bool closed; /* a short or PSH segment ended the burst */
+};
+
+/* Append pkt (parsed as ip) to the burst, or start one when empty. False: not coalescable
+ * with the burst (flush it, then try again) or not coalescable at all (write it alone). */
+bool dp_gro_add(struct dp_gro *g, const uint8_t *pkt, const struct dp_ip *ip);
+/* Fix the headers and the virtio_net_hdr; returns the bytes to write from g->buf (0 when
+ * empty) and empties the burst. */
+size_t dp_gro_finish(struct dp_gro *g);
+
 #endif

@@ -27,7 +27,29 @@ struct dp_rx {
 	struct dp_state *st;
 	uint64_t now_ms;
 	struct log_ratelimit rl;
+	struct dp_gro gro; /* TUN offload: the TCP burst being coalesced */
 };
+
+static void dp_rx_write(struct dp_rx *rx, const uint8_t *p, size_t n, size_t inner, unsigned pkts)
+{
+	struct dp_worker *w = rx->w;
+
+	if (write(w->tun_fd, p, n) < 0) {
+		DP_STAT_ADD(w->st.drop_send, pkts);
+		return;
+	}
+	DP_STAT_ADD(w->st.rx_packets, pkts);
+	DP_STAT_ADD(w->st.rx_bytes, inner);
+}
+
+static void dp_rx_gro_flush(struct dp_rx *rx)
+{
+	unsigned nseg = rx->gro.nseg;
+	size_t n = dp_gro_finish(&rx->gro);
+
+	if (n)
+		dp_rx_write(rx, rx->gro.buf, n, n - DP_VNET_HDR_LEN, nseg);
+}
 
 /* RFC 4301 5.2: the inner source must be one the SA's tunnel may carry (its routes) */
 static bool dp_rx_policy_ok(const struct dp_rx *rx, const struct dp_sa *sa, const struct addr *src)
@@ -97,19 +119,22 @@ static void dp_rx_esp(struct dp_rx *rx, uint8_t *pkt, size_t len)
 	}
 	if (dp_mss_clamp(pkt + in.off, &ip, ip.version == 4 ? sa->mss4 : sa->mss6))
 		DP_STAT_ADD(w->st.mss_clamped, 1);
-	if (w->dp->offload) {
-		/* authenticated by ESP: the kernel need not verify the inner checksum again
-		 * (in.off >= 16, so the header fits in front of the inner packet) */
-		in.off -= DP_VNET_HDR_LEN;
-		dp_vnet_put(pkt + in.off, DP_VNET_F_DATA_VALID);
-		ip.total_len += DP_VNET_HDR_LEN;
-	}
-	if (write(w->tun_fd, pkt + in.off, ip.total_len) < 0) {
-		DP_STAT_ADD(w->st.drop_send, 1);
+	if (!w->dp->offload) {
+		dp_rx_write(rx, pkt + in.off, ip.total_len, ip.total_len, 1);
 		return;
 	}
-	DP_STAT_ADD(w->st.rx_packets, 1);
-	DP_STAT_ADD(w->st.rx_bytes, ip.total_len - (w->dp->offload ? DP_VNET_HDR_LEN : 0));
+	/* TUN offload: coalesce TCP bursts; anything else flushes the burst (keeping the
+	 * order within a flow) and goes alone */
+	if (dp_gro_add(&rx->gro, pkt + in.off, &ip))
+		return;
+	dp_rx_gro_flush(rx);
+	if (dp_gro_add(&rx->gro, pkt + in.off, &ip))
+		return;
+	/* authenticated by ESP: the kernel need not verify the inner checksum again
+	 * (in.off >= 16, so the header fits in front of the inner packet) */
+	in.off -= DP_VNET_HDR_LEN;
+	dp_vnet_put(pkt + in.off, DP_VNET_F_DATA_VALID);
+	dp_rx_write(rx, pkt + in.off, ip.total_len + DP_VNET_HDR_LEN, ip.total_len, 1);
 }
 
 /* Raw IPv4 sockets deliver the IP header too; IPv6 raw sockets do not. */
@@ -175,12 +200,15 @@ static void dp_rx_sock(struct dp_rx *rx, int fd, bool raw)
 		for (; off < len; off += seg)
 			dp_rx_esp(rx, buf + off, len - off < seg ? len - off : seg);
 	}
+	dp_rx_gro_flush(rx);
 }
 
 void *dp_rx_main(void *arg)
 {
 	struct dp_rx rx = {.w = arg, .rl = LOG_RATELIMIT_INIT(1, 5)};
 	struct dp *dp = rx.w->dp;
+
+	rx.gro.buf = rx.w->big;
 	struct pollfd pfd[2] = {{dp->udp_fd, POLLIN, 0}, {dp->raw_fd, POLLIN, 0}};
 	nfds_t nfd = dp->raw_fd >= 0 ? 2 : 1;
 

@@ -62,12 +62,12 @@ static RESULT dp_sock_udp(struct dp *dp)
 	}
 	dp_sock_bufs(fd);
 	dp_sock_no_df(fd, ss.ss_family);
-	if (dp->cfg.udp_gso) {
+	if (!dp->cfg.no_udp_gso) {
 		int seg = 0;
 
 		dp->gso_ok = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg)) == 0;
 	}
-	if (dp->cfg.udp_gro)
+	if (!dp->cfg.no_udp_gro)
 		dp->gro_ok = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 	dp->udp_fd = fd;
 	return E_OK;

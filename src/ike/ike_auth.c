@@ -83,6 +83,14 @@ static void add_own_id_auth(struct ike_sa *sa, struct ike_builder *b, bool as_in
 	secret_wipe(auth, sizeof(auth));
 }
 
+static bool only_sa(const struct ike_sa *sa)
+{
+	for (const struct ike_sa *o = sa->tun->sas; o; o = o->next)
+		if (o != sa && o->state != IKE_SA_DEAD)
+			return false;
+	return true;
+}
+
 RESULT ike_auth_send(struct ike_sa *sa)
 {
 	struct ike_tunnel *t = sa->tun;
@@ -100,6 +108,9 @@ RESULT ike_auth_send(struct ike_sa *sa)
 	ike_ts_from_prefix(&t->m.local_net, &tsr);
 	ike_inner_begin(&b, &inner);
 	add_own_id_auth(sa, &b, true);
+	/* RFC 7296 2.4: tell the peer to drop any SA it still has from before our restart */
+	if (only_sa(sa))
+		ike_notify_build(&b, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0);
 	ike_sa_build(&b, offer);
 	ike_ts_build(&b, IKEV2_PL_TSI, &tsi);
 	ike_ts_build(&b, IKEV2_PL_TSR, &tsr);
@@ -156,6 +167,15 @@ static void auth_fail(struct ike_sa *sa)
 	ike_sa_kill(sa, "authentication failed");
 }
 
+/* RFC 7296 2.4: INITIAL_CONTACT - the peer has no other SA with us (it restarted), so every
+ * older IKE SA of this tunnel is stale and goes, with its CHILD SAs. */
+static void initial_contact(struct ike_sa *sa)
+{
+	for (struct ike_sa *o = sa->tun->sas; o; o = o->next)
+		if (o != sa && o->state != IKE_SA_DEAD)
+			ike_sa_kill(o, "INITIAL_CONTACT from the peer");
+}
+
 void ike_auth_request(struct ike_sa *sa, const struct ike_payloads *p)
 {
 	struct ike_sa_payload *ans = malloc(sizeof(*ans));
@@ -201,6 +221,8 @@ void ike_auth_request(struct ike_sa *sa, const struct ike_payloads *p)
 		goto out;
 	}
 	ike_sa_established(sa);
+	if (ike_payloads_notify(p, IKEV2_N_INITIAL_CONTACT))
+		initial_contact(sa);
 	if (child && ike_child_install(sa, &cs, spi_in, spi_of(&p->sa.prop[idx]), NULL, 0, sa->ni,
 				       sa->ni_len, sa->nr, sa->nr_len, false, false, NULL) != E_OK)
 		log_warn("ike", "%s: cannot install the CHILD SA", sa->tun->name);

@@ -144,12 +144,12 @@ out:
 	return rc;
 }
 
-/* Responder: the stateless answer carrying one notify (COOKIE, INVALID_KE, NO_PROPOSAL). */
-static void send_plain_notify(struct ike_sock *s, bool natt, const struct addr *to,
-			      uint16_t port, const struct ike_hdr *req, uint16_t type,
-			      const uint8_t *data, size_t len)
+/* Responder: the stateless answer carrying one notify (COOKIE, INVALID_KE, NO_PROPOSAL,
+ * INVALID_MAJOR_VERSION), in the clear, to the request's SPIs and message ID. */
+void ike_send_plain_notify(struct ike_sock *s, bool natt, const struct addr *to, uint16_t port,
+			   const struct ike_hdr *req, uint16_t type, const uint8_t *data, size_t len)
 {
-	struct ike_hdr h = {.spi_i = req->spi_i, .exchange = IKEV2_EXCH_IKE_SA_INIT,
+	struct ike_hdr h = {.spi_i = req->spi_i, .exchange = req->exchange,
 			    .flags = IKEV2_FLAG_RESPONSE, .msg_id = req->msg_id};
 	uint8_t buf[512];
 	struct wbuf w;
@@ -193,7 +193,7 @@ static bool cookie_check(struct ike_sock *s, bool natt, const struct addr *from,
 		return false;
 	if (n && n->data_len == IKE_COOKIE_LEN && secret_equal(n->data, want, IKE_COOKIE_LEN))
 		return true;
-	send_plain_notify(s, natt, from, port, h, IKEV2_N_COOKIE, want, sizeof(want));
+	ike_send_plain_notify(s, natt, from, port, h, IKEV2_N_COOKIE, want, sizeof(want));
 	return false;
 }
 
@@ -216,7 +216,7 @@ static bool init_negotiate(struct ike_tunnel *t, struct ike_sock *s, bool natt,
 
 	if (ike_proposal_select_ike(&t->m.opt, &p->sa, suite, idx) != E_OK) {
 		ike_log_event(t, "no-proposal", "No Proposal Match Found by AWS");
-		send_plain_notify(s, natt, from, port, h, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_send_plain_notify(s, natt, from, port, h, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return false;
 	}
 	if (p->ke_group != suite->dh || p->ke_len != crypto_dh_pub_len(suite->dh)) {
@@ -225,7 +225,7 @@ static bool init_negotiate(struct ike_tunnel *t, struct ike_sock *s, bool natt,
 		grp[1] = (uint8_t)suite->dh;
 		log_info("ike", "%s: KE group %u, requesting group %u", t->name, p->ke_group,
 			 suite->dh);
-		send_plain_notify(s, natt, from, port, h, IKEV2_N_INVALID_KE_PAYLOAD, grp, 2);
+		ike_send_plain_notify(s, natt, from, port, h, IKEV2_N_INVALID_KE_PAYLOAD, grp, 2);
 		return false;
 	}
 	return true;
@@ -352,7 +352,7 @@ void ike_init_request(struct ike_sock *s, bool natt, const struct addr *from, ui
 		goto out;
 	/* CVE-2013-6467: every mandatory payload must be there */
 	if (!p->have_sa || !p->have_ke || !p->have_nonce) {
-		send_plain_notify(s, natt, from, port, h, IKEV2_N_INVALID_SYNTAX, NULL, 0);
+		ike_send_plain_notify(s, natt, from, port, h, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		goto out;
 	}
 	if (!cookie_check(s, natt, from, port, h, p))

@@ -189,6 +189,8 @@ void ike_init_request(struct ike_sock *s, bool natt, const struct addr *from, ui
 		      const struct ike_hdr *h, const uint8_t *data, size_t len);
 void ike_init_response(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *data,
 		       size_t len);
+void ike_send_plain_notify(struct ike_sock *s, bool natt, const struct addr *to, uint16_t port,
+			   const struct ike_hdr *req, uint16_t type, const uint8_t *data, size_t len);
 RESULT ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct addr *a, uint16_t port,
 		     uint8_t out[20]);
 

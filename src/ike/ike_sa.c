@@ -444,14 +444,21 @@ void ike_dispatch(struct ike_sock *s, bool natt, const struct addr *from, uint16
 	struct ike_tunnel *t;
 	struct ike_hdr h;
 	struct rbuf r;
+	result_t rc;
 
 	rbuf_init(&r, data, len);
 	/* cheap checks first: header, length, a tunnel for this peer */
-	if (ike_hdr_parse(&r, &h) != E_OK || h.length != len || h.spi_i == 0)
-		return;
+	rc = ike_hdr_parse(&r, &h);
 	t = tunnel_find(s->ctx, s, from);
-	if (!t)
+	if (!t || (rc != E_OK && rc != E_IKE_VERSION) || h.length != len || h.spi_i == 0)
 		return;
+	if (rc == E_IKE_VERSION) {
+		/* RFC 7296 2.5: answer requests (never responses) with the version we speak */
+		if (!(h.flags & IKEV2_FLAG_RESPONSE) && log_ratelimit_ok(&s->ctx->rl_drop))
+			ike_send_plain_notify(s, natt, from, port, &h, IKEV2_N_INVALID_MAJOR_VERSION,
+					      NULL, 0);
+		return;
+	}
 	if (h.exchange == IKEV2_EXCH_IKE_SA_INIT && !(h.flags & IKEV2_FLAG_RESPONSE)) {
 		ike_init_request(s, natt, from, port, &h, data, len);
 	} else {

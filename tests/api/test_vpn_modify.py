@@ -48,6 +48,14 @@ eq(code_of(ec2.modify_vpn_connection, VpnConnectionId="vpn-00000000000000000",
            CustomerGatewayId=cgw1), "InvalidVpnConnectionID.NotFound",
    "ModifyVpnConnection of an unknown connection")
 
+other = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw1,
+                                  VpnGatewayId=vgw2)["VpnConnection"]["VpnConnectionId"]
+eq(code_of(ec2.modify_vpn_connection, VpnConnectionId=vid, CustomerGatewayId=cgw1),
+   "InvalidOption.Conflict", "ModifyVpnConnection onto an existing CGW/VGW pair is refused")
+m = ec2.modify_vpn_connection(VpnConnectionId=vid, VpnGatewayId=vgw2)["VpnConnection"]
+eq(m["VpnGatewayId"], vgw2, "ModifyVpnConnection to the gateway it is on is accepted")
+ec2.delete_vpn_connection(VpnConnectionId=other)
+
 # --- ModifyVpnConnectionOptions ----------------------------------------------------------------
 m = ec2.modify_vpn_connection_options(VpnConnectionId=vid, LocalIpv4NetworkCidr="10.20.0.0/16",
                                       RemoteIpv4NetworkCidr="172.16.0.0/12")["VpnConnection"]

@@ -176,4 +176,17 @@ status, body = d.raw({"Action": "DescribeVpnConnections", "Version": "2016-11-15
                       "Filter.1.Name": "no-such-filter", "Filter.1.Value.1": "x"})
 eq(error_code(body), "InvalidParameterValue", "describe with an unknown filter")
 
+# AsnConflict (claim 8, D19): CGW ASN = VGW ASN (64512 by default) with BGP; static is fine.
+same = make_cgw(ec2, "192.0.2.250", asn=64512)
+try:
+    ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=same, VpnGatewayId=vgw2)
+    ok(False, "CGW ASN equal to the VGW ASN refused for a BGP connection")
+except botocore.exceptions.ClientError as e:
+    eq(e.response["Error"]["Code"], "AsnConflict",
+       "CGW ASN equal to the VGW ASN refused for a BGP connection")
+r = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=same, VpnGatewayId=vgw2,
+                              Options={"StaticRoutesOnly": True})
+ok(r["VpnConnection"]["VpnConnectionId"].startswith("vpn-"),
+   "CGW ASN equal to the VGW ASN accepted for a static connection")
+
 finish()

@@ -154,7 +154,7 @@ ike_spis() { ss_sas | grep -o '[0-9a-f]\{16\}_i\*\? *[0-9a-f]\{16\}_r\*\?' | hea
 count_ups() { grep -c CHILD_SA_UP "$PEER_OUT"; }
 ss_one_child() { [ "$(ss_sas | grep -c 'tun1:')" = 1 ] && ss_child_installed cgw tun1; }
 more_ups() { [ "$(count_ups)" -gt "$ups" ]; }
-ike_replaced() { ss_sas | grep -q ESTABLISHED && ! ss_sas | grep -q "$before"; }
+ike_replaced() { ss_sas | grep -q ESTABLISHED && ! ss_sas | grep -qF "$before"; }
 
 peer_start
 ss_conf aes256-sha256-modp2048 aes256-sha256-modp2048 "$PSK" none
@@ -203,6 +203,32 @@ wait_for 20 ss_established || fail "Gatehouse initiator: $(ss_sas; tail -20 "$PE
 ss_sas | grep -q "$GW\[4500\]" || fail "Gatehouse initiator: IKE not on 4500: $(ss_sas)"
 wait_for 5 grep -q "TUNNEL UP" "$PEER_OUT" || fail "Gatehouse initiator: no TUNNEL UP"
 pass "Gatehouse-initiated tunnel: $(ss_sas | grep -o 'AES[^ ]*' | head -2 | tr '\n' ' ')"
+peer_stop
+
+# 6. lifetimes: the AWS side rekeys on its own timers (lifetime - margin - random fuzz). Short
+# values here (the API enforces 900 s and more; ike_peer does not).
+ss_terminate
+peer_start --p1-life 30 --p2-life 20 --margin 6 --fuzz 50
+swanctl_ns cgw --initiate --child tun1 --timeout 30 >/dev/null 2>&1 || fail "lifetimes: initiate failed"
+wait_for 10 ss_established || fail "lifetimes: not established"
+before=$(ike_spis)
+child_rekeyed_by_timer() { grep -q "CHILD_SA_UP.*rekey=1" "$PEER_OUT"; }
+wait_for 40 child_rekeyed_by_timer || fail "lifetimes: no CHILD rekey: $(cat "$PEER_OUT")"
+wait_for 40 ike_replaced || fail "lifetimes: no IKE rekey: $(ss_sas)"
+wait_for 15 ss_one_child || fail "lifetimes: $(ss_sas)"
+pass "timer-driven CHILD and IKE rekeys: IKE $before -> $(ike_spis)"
+peer_stop
+ss_terminate
+
+# 7. DPD: the customer gateway goes silent; after the DPD timeout we clear the tunnel
+peer_start --dpd-timeout 15 --dpd-action clear
+swanctl_ns cgw --initiate --child tun1 --timeout 30 >/dev/null 2>&1 || fail "dpd: initiate failed"
+wait_for 10 ss_established || fail "dpd: not established"
+ip -n "$(ns_name cgw)" link set eth0 down
+tunnel_down() { grep -q "TUNNEL DOWN" "$PEER_OUT" && grep -q CHILD_SA_DOWN "$PEER_OUT"; }
+wait_for 60 tunnel_down || fail "dpd: tunnel not cleared: $(cat "$PEER_OUT"; tail -5 "$PEER_ERR")"
+grep -q "AWS tunnel DPD timed out after [0-9]* retransmits" "$PEER_ERR" || fail "dpd: no log line"
+pass "DPD timeout (clear): \"$(grep -o 'AWS tunnel DPD timed out[^"]*' "$PEER_ERR" | head -1)\""
 peer_stop
 
 echo "ike_strongswan: $GH_PASSES passed"

@@ -7,7 +7,9 @@
 # Checks, for each of udp and tcp:
 #   1. openvpn --client with a certificate from our CA completes initialisation and gets an
 #      address from the client CIDR 10.8.0.0/24 (pushed ifconfig, topology subnet);
-#   2. it pings 10.99.0.2 in [lan] through the pushed route 10.99.0.0/24;
+#   2. it pings 10.99.0.2 in [lan] through the pushed route 10.99.0.0/24, but not 10.99.0.3,
+#      which the authorization hook denies; a second client gets another address and the two
+#      reach each other (forwarding by inner destination);
 #   3. a bounded TCP transfer (iperf3 -n) to [lan] completes;
 #   4. with reneg-sec 10 on the client, a transfer that spans renegotiations completes and the
 #      server installed the renegotiated key.
@@ -58,6 +60,7 @@ mkca ca
 mkca rogue-ca
 mkcert server ca serverAuth server.gatehouse.test
 mkcert client1 ca clientAuth client1
+mkcert client2 ca clientAuth client2
 mkcert rogue rogue-ca clientAuth rogue
 mkcert revoked ca clientAuth revoked
 # A CRL from our CA revoking "revoked" (openssl ca with a throwaway database).
@@ -78,6 +81,7 @@ link_add cli eth0 192.0.2.2/24 srv eth0 192.0.2.1/24
 link_add srv eth1 10.99.0.1/24 lan eth0 10.99.0.2/24
 forwarding_on srv
 route_add lan 10.8.0.0/24 10.99.0.1
+addr_add lan eth0 10.99.0.3/24
 
 profile() { # PROTO CERT EXTRA -> path
 	local f=$GH_TMP/$2-$1.ovpn
@@ -140,7 +144,7 @@ scenario() { # PROTO
 	local proto=$1 slog=$GH_TMP/server-$1.log clog=$GH_TMP/client-$1.log rlog=$GH_TMP/reneg-$1.log
 	local cpid addr exitn
 	note "== $proto"
-	run_server "$proto" "$slog"
+	run_server "$proto" "$slog" --deny 10.99.0.3/32
 
 	exitn=""
 	[ "$proto" = udp ] && exitn="explicit-exit-notify 1"
@@ -160,6 +164,19 @@ scenario() { # PROTO
 	nsx cli ping -c 3 -W 2 10.99.0.2 >"$GH_TMP/ping-$proto.out" 2>&1 ||
 		fail "$proto: ping 10.99.0.2 through the tunnel failed: $(cat "$GH_TMP/ping-$proto.out")"
 	pass "$proto: ping to 10.99.0.2 behind the server through the pushed route"
+	nsx cli ping -c 2 -W 1 10.99.0.3 >/dev/null 2>&1 && fail "$proto: 10.99.0.3 reachable although denied"
+	pass "$proto: authorization hook refused traffic to 10.99.0.3"
+
+	local c2log=$GH_TMP/client2-$proto.log c2pid addr2
+	start cli "$c2log" openvpn --config "$(profile "$proto" client2 "dev tun1")"
+	c2pid=$LAST_PID
+	wait_for 30 client_up "$c2log" || fail "$proto: second client did not connect"
+	addr2=$(nsx cli ip -4 -o addr show dev tun1 | awk '{print $4}')
+	[ "${addr2%/*}" != "${addr%/*}" ] || fail "$proto: both clients got $addr"
+	nsx cli ping -c 2 -W 2 -I "${addr%/*}" "${addr2%/*}" >/dev/null 2>&1 ||
+		fail "$proto: client 1 cannot reach client 2 at $addr2"
+	pass "$proto: second client got $addr2; client 1 -> client 2 through the server works"
+	stop_pid "$c2pid"
 
 	start lan "$GH_TMP/iperf-s-$proto.log" iperf3 -s -1 -B 10.99.0.2
 	wait_for 5 nsx lan sh -c "ss -ltn | grep -q ':5201'" || fail "iperf3 server did not start"
@@ -197,6 +214,46 @@ scenario() { # PROTO
 
 	aws_like "$proto"
 	tls_crypt "$proto"
+}
+
+# CVE-2025-13086: a third packet with a wrong cookie must create nothing; with the right one the
+# server answers. Raw UDP from [cli] (python), against the running server.
+cookie_probe() { # SERVER_LOG
+	local before after out
+	before=$(grep -c "handshake done\|TLS handshake failed" "$1")
+	out=$(nsx cli python3 - <<'PY' 2>&1
+import os, socket, struct, sys
+srv = ("192.0.2.1", 1194)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 0))
+s.settimeout(2)
+sid = os.urandom(8)
+s.sendto(bytes([7 << 3]) + sid + b"\0" + struct.pack(">I", 0), srv)
+r = s.recv(2048)
+if r[0] >> 3 != 8 or r[9] != 1 or r[10:14] != bytes(4) or r[14:22] != sid:
+    sys.exit("bad reset reply " + r.hex())
+cookie = r[1:9]
+hello = bytes.fromhex("160301000501000001ff")
+def third(c):
+    return bytes([4 << 3]) + sid + b"\x01" + bytes(4) + c + struct.pack(">I", 1) + hello
+for bit in (0, 33, 63):
+    bad = bytearray(cookie)
+    bad[bit // 8] ^= 1 << (bit % 8)
+    s.sendto(third(bytes(bad)), srv)
+    try:
+        r = s.recv(2048)
+        sys.exit("answer to a wrong cookie: " + r.hex())
+    except socket.timeout:
+        pass
+s.sendto(third(cookie), srv)
+r = s.recv(2048)
+if r[0] >> 3 not in (4, 5) or r[1:9] != cookie:
+    sys.exit("no session for the right cookie: " + r.hex())
+print("ok")
+PY
+)
+	[ "$out" = ok ] || fail "cookie probe: $out"
+	pass "udp: third packets with a wrong cookie got no answer and no state; the right cookie did"
 }
 
 tls_crypt() { # PROTO
@@ -238,6 +295,7 @@ data-ciphers CHACHA20-POLY1305")"
 	grep -q "server renegotiates, key" "$slog" || fail "$proto: server never renegotiated"
 	grep -q "key [1-7] active" "$slog" || fail "$proto: server-renegotiated key never became active"
 	nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping after server renegotiation failed"
+	nsx cli ping -c 2 -W 2 10.99.0.3 >/dev/null 2>&1 || fail "$proto: 10.99.0.3 unreachable without --deny"
 	pass "$proto: transfer across $(grep -c 'server renegotiates, key' "$slog") server-driven renegotiations (reneg-sec 8) completed"
 
 	if [ "$proto" = udp ]; then
@@ -252,6 +310,8 @@ data-ciphers CHACHA20-POLY1305")"
 		nsx cli ip addr del 192.0.2.3/24 dev eth0
 		nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "udp: ping after moving back failed"
 	fi
+
+	[ "$proto" = udp ] && cookie_probe "$slog"
 
 	kill -USR2 "$SRV_PID"
 	wait_for 15 sh -c "! kill -0 $cpid 2>/dev/null" || fail "$proto: client still running after HALT"

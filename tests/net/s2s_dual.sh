@@ -35,4 +35,4 @@ gh_status_is 2 UP || fail "tunnel 2 must stay UP"
 wait_for 5 sh -c "[ \"\$(ip netns exec $(ns_name gw) ip route show 172.16.1.0/24 | head -1 | grep -o 'dev gh[0-9]*')\" != '$t1dev' ]" ||
 	fail "the preferred route did not move off tunnel 1: $(nsx gw ip route show 172.16.1.0/24)"
 s2s_traffic_both_ways "failover to tunnel 2 ($(best_dev), health before priority)" 500000
-echo "all $GH_PASSES checks passed"
+s2s_finish

@@ -27,4 +27,4 @@ ss_wait_child cgw tun1 30 || fail "no re-initiation after the customer gateway's
 gh_wait_up 1 15
 ping_ok cgwhost $S2S_VPCHOST || fail "traffic after re-initiation"
 pass "initiator: after the customer gateway's DELETE, Gatehouse re-initiated and traffic flows"
-echo "all $GH_PASSES checks passed"
+s2s_finish

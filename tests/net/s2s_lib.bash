@@ -24,6 +24,7 @@ S2S_PSK1=tunnel1_psk_8to64
 S2S_PSK2=tunnel2.psk_abcdef
 # The engine driver (tests/tools/engine_run.c: gatehoused's engine and config file, no API).
 GH_ENGINE_RUN=${GH_ENGINE_RUN:-$GH_ROOT/build-san/tools/engine_run}
+GH_ENGINE_PIDS=()
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
@@ -217,6 +218,7 @@ gh_start() { # CONFIG [NS]
 	bg "${2:-gw}" "$GH_TMP/gatehoused${2:+-$2}.log" env ASAN_OPTIONS=detect_leaks=1 \
 		"$GH_ENGINE_RUN" --config "$1" --status "$GH_TMP/status${2:+-$2}" ${GH_RUN_FLAGS:-}
 	GH_DAEMON_PID=${GH_PIDS[-1]}
+	GH_ENGINE_PIDS+=("$GH_DAEMON_PID")
 }
 
 # A kernel route PREFIX into a Gatehouse TUN (gh*) in NS (default gw).
@@ -227,6 +229,22 @@ gh_status_is() { grep -q "^vpn-s2stest $1 $2 " "$GH_TMP/status${3:+-$3}" 2>/dev/
 gh_wait_up() { # INDEX SECONDS
 	wait_for "$2" gh_status_is "$1" UP || fail "tunnel $1 not UP: $(cat "$GH_TMP/status" 2>/dev/null)"
 }
+# End of a scenario: stop every engine started with gh_start (SIGTERM: IKE DELETE sent, SAs
+# freed) and fail on any sanitizer report (the SAN build's leak check runs at exit).
+s2s_finish() {
+	local p c
+	for p in "${GH_ENGINE_PIDS[@]}"; do
+		c=$(pgrep -P "$p" 2>/dev/null)
+		kill -TERM ${c:-$p} 2>/dev/null
+		wait_for 10 sh -c "! kill -0 ${c:-$p} 2>/dev/null" || fail "engine did not stop on SIGTERM"
+	done
+	if grep -lE 'AddressSanitizer|LeakSanitizer|runtime error:' "$GH_TMP"/gatehoused*.log 2>/dev/null; then
+		grep -hE -A8 'AddressSanitizer|LeakSanitizer|runtime error:' "$GH_TMP"/gatehoused*.log | head -40
+		fail "sanitizer report in the engine's log"
+	fi
+	echo "all $GH_PASSES checks passed"
+}
+
 # Signal the engine process by pid (bg's job may be a subshell whose child is the engine).
 gh_signal() { # SIG
 	local c

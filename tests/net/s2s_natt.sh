@@ -22,4 +22,4 @@ echo "$raw" | grep -q 'encap=yes' || fail "ESP not UDP-encapsulated: $raw"
 grep -q 'UDP-encapsulated' "$GH_TMP/gatehoused.log" || fail "our CHILD SA is not UDP-encapsulated"
 pass "NAT-T: IKE floated to 4500 through the masquerading NAT, ESP in UDP"
 s2s_traffic_both_ways "NAT-T"
-echo "all $GH_PASSES checks passed"
+s2s_finish

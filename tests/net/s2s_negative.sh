@@ -39,4 +39,4 @@ grep -q 'received NO_PROPOSAL_CHOSEN notify error' "$GH_TMP/3des.out" ||
 wait_for 5 gh_log_has "No Proposal Match Found by AWS" || fail "3DES: no 'No Proposal Match Found by AWS' log line"
 gh_status_is 1 DOWN || fail "3DES: tunnel not DOWN"
 pass "3DES only: NO_PROPOSAL_CHOSEN sent, 'No Proposal Match Found by AWS' logged, tunnel DOWN"
-echo "all $GH_PASSES checks passed"
+s2s_finish

@@ -53,4 +53,4 @@ tcp_xfer_slow_wait || fail "B: transfer during our rekeys incomplete or corrupte
 [ "$(child_spi)" = "$child1" ] || note "CHILD SA changed again (IKE rekey does not move it)"
 gh_status_is 1 UP || fail "B: tunnel not UP after our rekeys"
 pass "B: CHILD SA and IKE SA rekeys started by Gatehouse during a 12 MB transfer (checksum OK)"
-echo "all $GH_PASSES checks passed"
+s2s_finish

@@ -4,7 +4,8 @@
  *   dp_peer --tun gh0 --local 192.0.2.1 --remote 192.0.2.2 [--encap] --alg gcm128 \
  *           --spi-out 0x1001 --key-out HEX [--ikey-out HEX] \
  *           --spi-in 0x2001 --key-in HEX [--ikey-in HEX] \
- *           --inside 169.254.10.1/30 --route 10.2.0.0/24 [--route ...] [--gso] [--gro]
+ *           --inside 169.254.10.1/30 --route 10.2.0.0/24 [--route ...]
+ *           [--no-gso] [--no-gro] [--no-offload]
  *
  * --alg: gcm128, gcm256 (key = AES key || 4-octet salt), cbc128-sha1, cbc256-sha256
  * (key = AES key, --ikey = HMAC key). Runs until SIGINT/SIGTERM, then prints the counters.
@@ -82,8 +83,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"encap", 0, 0, 'e'},   {"alg", 1, 0, 'a'},     {"spi-out", 1, 0, 'S'},
 		{"key-out", 1, 0, 'K'}, {"ikey-out", 1, 0, 'I'}, {"spi-in", 1, 0, 's'},
 		{"key-in", 1, 0, 'k'},  {"ikey-in", 1, 0, 'i'}, {"inside", 1, 0, 'n'},
-		{"route", 1, 0, 'R'},   {"mtu", 1, 0, 'm'},     {"gso", 0, 0, 'g'},
-		{"gro", 0, 0, 'G'},     {"window", 1, 0, 'w'},  {"offload", 0, 0, 'O'},
+		{"route", 1, 0, 'R'},   {"mtu", 1, 0, 'm'},     {"no-gso", 0, 0, 'g'},
+		{"no-gro", 0, 0, 'G'},     {"window", 1, 0, 'w'},  {"no-offload", 0, 0, 'O'},
 		{0, 0, 0, 0}};
 	int c;
 
@@ -145,13 +146,13 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->tun.mtu = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
 		case 'g':
-			o->cfg.udp_gso = true;
+			o->cfg.no_udp_gso = true;
 			break;
 		case 'G':
-			o->cfg.udp_gro = true;
+			o->cfg.no_udp_gro = true;
 			break;
 		case 'O':
-			o->cfg.tun_offload = true;
+			o->cfg.no_tun_offload = true;
 			break;
 		case 'w':
 			o->in.replay_window = (uint32_t)strtoul(optarg, NULL, 0);

@@ -3,7 +3,7 @@
  *
  *   ovpn_server --proto udp|tcp [--listen ADDR] [--port N] --cert F --key F --ca F [--crl F]
  *               --cidr 10.8.0.0/24 [--route P]... [--dns A]... [--split]
- *               [--ciphers LIST] [--reneg-sec N] [--tun NAME] [--no-ekm] [--tls-crypt F] [--debug]
+ *               [--ciphers LIST] [--reneg-sec N] [--tun NAME] [--no-ekm] [--tls-crypt F] [--deny P]... [--debug]
  *
  * Logs connects/disconnects with counters; SIGTERM/SIGINT stop it, SIGUSR1 prints the clients,
  * SIGUSR2 terminates every client (ovpn_server_client_kill: HALT over the control channel).
@@ -19,6 +19,20 @@
 #include "ovpn/ovpn.h"
 
 static struct ovpn_server *g_srv;
+static struct prefix g_deny[8];
+static size_t g_ndeny;
+
+/* The authorization hook: destinations under a --deny prefix are refused. */
+static bool hook_authorize(void *arg, const struct ovpn_client_info *c, const struct addr *dst)
+{
+	(void)arg;
+	(void)c;
+	for (size_t i = 0; i < g_ndeny; i++) {
+		if (prefix_contains(&g_deny[i], dst))
+			return false;
+	}
+	return true;
+}
 
 static void on_stop(struct ev_signal *s)
 {
@@ -80,7 +94,7 @@ static int parse_args(int argc, char **argv, struct ovpn_config *cfg)
 		{"crl", 1, 0, 'r'},    {"cidr", 1, 0, 'n'},	 {"route", 1, 0, 'R'},
 		{"dns", 1, 0, 'd'},    {"split", 0, 0, 's'},	 {"ciphers", 1, 0, 'C'},
 		{"reneg-sec", 1, 0, 'g'}, {"tun", 1, 0, 't'}, {"debug", 0, 0, 'D'},
-		{"no-ekm", 0, 0, 'E'}, {"tls-crypt", 1, 0, 'T'},
+		{"no-ekm", 0, 0, 'E'}, {"tls-crypt", 1, 0, 'T'}, {"deny", 1, 0, 'X'},
 		{0, 0, 0, 0},
 	};
 	int o;
@@ -119,6 +133,11 @@ static int parse_args(int argc, char **argv, struct ovpn_config *cfg)
 		case 'D': log_set_level(LOG_DEBUG); break;
 		case 'E': cfg->no_ekm = true; break;
 		case 'T': cfg->tls_crypt_path = optarg; break;
+		case 'X':
+			if (g_ndeny >= 8 || prefix_parse(optarg, false, &g_deny[g_ndeny++]) != E_OK)
+				return -1;
+			cfg->hooks.authorize = hook_authorize;
+			break;
 		default: return -1;
 		}
 	}

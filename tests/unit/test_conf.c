@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -397,4 +398,42 @@ TEST(conf_diags_print_format)
 	fclose(f);
 	CHECK_STR(out, "my.conf:2: unknown keyword \"bogus\" at the top level\n");
 	free(out);
+}
+
+/* The daemon's -n / -nv. */
+TEST(conf_check_mode)
+{
+	char path[] = "/tmp/gh-test-conf-XXXXXX";
+	char *out = NULL, *err = NULL;
+	size_t no = 0, ne = 0;
+	FILE *fo, *fe;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, "log-level loud\n", 15) == 15);
+	close(fd);
+	fo = open_memstream(&out, &no);
+	fe = open_memstream(&err, &ne);
+	CHECK_EQ(conf_check(path, true, fo, fe), 1);
+	fclose(fo);
+	fclose(fe);
+	CHECK(strstr(err, ":1: log-level: \"loud\" is not one of") != NULL);
+	CHECK_EQ(no, 0);
+	free(out);
+	free(err);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	CHECK(write(fd, good, strlen(good)) == (ssize_t)strlen(good));
+	close(fd);
+	fo = open_memstream(&out, &no);
+	fe = open_memstream(&err, &ne);
+	CHECK_EQ(conf_check(path, true, fo, fe), 0);
+	fclose(fo);
+	fclose(fe);
+	CHECK(strstr(out, "tunnel vpn-0abc 2 {\n") != NULL);
+	CHECK(strstr(out, "\treplay-window-size 1024\n") != NULL);
+	free(out);
+	free(err);
+	unlink(path);
 }

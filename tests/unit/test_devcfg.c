@@ -385,3 +385,23 @@ TEST(devcfg_other_devices_key_lines)
 		wbuf_free(&w);
 	}
 }
+
+TEST(devcfg_strongswan_ikev1_ike_proposals_without_gcm)
+{
+	struct devcfg_peer p;
+	struct wbuf w;
+	char l[1024];
+	const char *s;
+
+	peer_sample(&p, true);
+	wbuf_init_dyn(&w, 1024, 0);
+	CHECK_OK(devcfg_sample("strongswan-swanctl", MODEL_IKE_V1, &p, &w));
+	s = wbuf_cstr(&w);
+	CHECK(line_of(s, "    proposals = ", 0, l, sizeof(l)));
+	CHECK(strstr(l, "gcm") == NULL);
+	CHECK(strstr(l, "aes128-aes256-sha1") != NULL);
+	/* ESP keeps GCM (strongSwan supports it in IKEv1 quick mode). */
+	CHECK(line_of(s, "        esp_proposals = ", 0, l, sizeof(l)));
+	CHECK(strstr(l, "aes128gcm16") != NULL);
+	wbuf_free(&w);
+}

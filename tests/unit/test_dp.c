@@ -342,3 +342,80 @@ TEST(dp_csum_complete_partial)
 	CHECK_EQ(vh.csum_offset, 16);
 	CHECK_ERR(dp_vnet_parse(hdr, 9, &vh), E_TRUNCATED);
 }
+
+/* Receive coalescing: segments of one burst merge back into the super-packet; a gap, another
+ * flow or a pure ACK does not merge. */
+TEST(dp_gro_merges_in_order_segments)
+{
+	static uint8_t pkt[4096], seg[4][2048], buf[DP_VNET_HDR_LEN + DP_GRO_MAX_LEN];
+	size_t hdr = 20 + 32, total = hdr + 4000, lens[4], n;
+	struct dp_gro g = {.buf = buf};
+	struct dp_ip ip, si;
+	bool last = false;
+	unsigned nseg = 0;
+	struct dp_vnet_hdr vh;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	wr16(pkt + 2, (uint16_t)total);
+	pkt[8] = 64;
+	pkt[9] = 6;
+	pkt[12] = 10, pkt[13] = 1, pkt[15] = 1;
+	pkt[16] = 10, pkt[17] = 2, pkt[19] = 1;
+	pkt[32] = 8 << 4;
+	pkt[33] = 0x18; /* ACK PSH */
+	for (size_t i = hdr; i < total; i++)
+		pkt[i] = (uint8_t)(i * 5);
+	CHECK_OK(dp_ip_parse(pkt, total, &ip));
+	while (!last) {
+		CHECK_OK(dp_tcp_segment(pkt, &ip, 1388, nseg, seg[nseg], sizeof(seg[0]),
+					&lens[nseg], &last));
+		nseg++;
+	}
+	CHECK_EQ(nseg, 3);
+	/* out of order: the second segment cannot follow itself */
+	CHECK_OK(dp_ip_parse(seg[0], lens[0], &si));
+	CHECK(dp_gro_add(&g, seg[0], &si));
+	CHECK(!dp_gro_add(&g, seg[0], &si));
+	for (unsigned i = 1; i < nseg; i++) {
+		CHECK_OK(dp_ip_parse(seg[i], lens[i], &si));
+		CHECK(dp_gro_add(&g, seg[i], &si));
+	}
+	/* the short last segment closed the burst */
+	CHECK(!dp_gro_add(&g, seg[1], &si));
+	n = dp_gro_finish(&g);
+	CHECK_EQ(n, DP_VNET_HDR_LEN + total);
+	CHECK_OK(dp_vnet_parse(buf, n, &vh));
+	CHECK_EQ(vh.flags, DP_VNET_F_NEEDS_CSUM);
+	CHECK_EQ(vh.gso_type, DP_VNET_GSO_TCPV4);
+	CHECK_EQ(vh.gso_size, 1388);
+	CHECK_EQ(vh.hdr_len, hdr);
+	CHECK_EQ(vh.csum_start, 20);
+	CHECK_EQ(vh.csum_offset, 16);
+	CHECK_EQ(sum16(0, buf + DP_VNET_HDR_LEN, 20), 0xffff);
+	CHECK_MEM(buf + DP_VNET_HDR_LEN + hdr, pkt + hdr, total - hdr);
+	/* completing the partial checksum gives a valid TCP checksum */
+	CHECK_OK(dp_csum_complete(buf + DP_VNET_HDR_LEN, total, 20, 16));
+	CHECK(tcp4_csum_ok(buf + DP_VNET_HDR_LEN, total));
+	CHECK_EQ(dp_gro_finish(&g), 0);
+
+	/* another flow (port) does not join; a lone segment is written unchanged */
+	CHECK_OK(dp_ip_parse(seg[0], lens[0], &si));
+	CHECK(dp_gro_add(&g, seg[0], &si));
+	seg[1][21] ^= 1;
+	CHECK_OK(dp_ip_parse(seg[1], lens[1], &si));
+	CHECK(!dp_gro_add(&g, seg[1], &si));
+	n = dp_gro_finish(&g);
+	CHECK_EQ(n, DP_VNET_HDR_LEN + lens[0]);
+	CHECK_EQ(buf[0], DP_VNET_F_DATA_VALID);
+	CHECK_EQ(buf[1], DP_VNET_GSO_NONE);
+	CHECK_MEM(buf + DP_VNET_HDR_LEN, seg[0], lens[0]);
+	/* a SYN never coalesces */
+	{
+		uint8_t syn[128];
+		size_t sl = tcp4_syn(syn, 1460, 0);
+
+		CHECK_OK(dp_ip_parse(syn, sl, &si));
+		CHECK(!dp_gro_add(&g, syn, &si));
+	}
+}

@@ -13,10 +13,13 @@
  */
 #include "test.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "ike/ike.h"
+#include "ike/ike_wire.h"
 #include "lib/log.h"
 
 #define RUN_CAP_MS 20000
@@ -404,4 +407,100 @@ TEST(ike_delete)
 	CHECK(run_until(a_down));
 	teardown();
 	log_set_record_sink(NULL, NULL);
+}
+
+/* ike.h: on the NAT-T port, ESP-in-UDP goes to the data plane's SO_REUSEPORT socket (index 1
+ * of the group), while IKE (non-ESP marker) and keepalives (1 octet) stay with the engine. */
+TEST(ike_natt_reuseport_split)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	static const uint8_t esp[12] = {0x00, 0x00, 0x12, 0x34, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd};
+	static const uint8_t ike[8] = {0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef};
+	static const uint8_t ka[1] = {0xff};
+	uint8_t buf[64];
+	int one = 1, dp, tx;
+	unsigned got_esp = 0, got_other = 0;
+
+	CHECK(setup(NULL, NULL, NULL, NULL));
+	sin.sin_port = htons(ike_ctx_natt_port(A.ctx));
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	dp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(dp >= 0 && tx >= 0);
+	CHECK(setsockopt(dp, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0);
+	CHECK(bind(dp, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	for (int i = 0; i < 20; i++) {
+		CHECK(sendto(tx, esp, sizeof(esp), 0, (struct sockaddr *)&sin, sizeof(sin)) > 0);
+		CHECK(sendto(tx, ike, sizeof(ike), 0, (struct sockaddr *)&sin, sizeof(sin)) > 0);
+		CHECK(sendto(tx, ka, sizeof(ka), 0, (struct sockaddr *)&sin, sizeof(sin)) > 0);
+	}
+	for (int i = 0; i < 20; i++)
+		CHECK_OK(ev_loop_run_once(loop, 5));
+	for (;;) {
+		ssize_t n = recv(dp, buf, sizeof(buf), 0);
+
+		if (n < 0)
+			break;
+		if (n == (ssize_t)sizeof(esp) && buf[2] == 0x12)
+			got_esp++;
+		else
+			got_other++;
+	}
+	close(dp);
+	close(tx);
+	CHECK_EQ(got_esp, 20);
+	CHECK_EQ(got_other, 0);
+	teardown();
+}
+
+static bool a_single_child_after_restart(void)
+{
+	return one_matching_child() && A.downs >= 1;
+}
+
+/* B restarts without a DELETE; its new IKE_AUTH carries INITIAL_CONTACT (RFC 7296 2.4) and A
+ * drops the stale IKE SA and its CHILD SA at once. */
+TEST(ike_initial_contact_after_restart)
+{
+	struct model_tunnel mb;
+
+	CHECK(setup(NULL, NULL, NULL, NULL));
+	CHECK(run_until(both_up));
+	ike_ctx_free(B.ctx);
+	CHECK(default_tunnel(&mb, "127.0.0.2", "127.0.0.1", true));
+	CHECK(side_setup(&B, &mb, NULL));
+	CHECK(run_until(a_single_child_after_restart));
+	teardown();
+}
+
+/* RFC 7296 2.5: a request with major version 3 is answered with INVALID_MAJOR_VERSION. */
+TEST(ike_invalid_major_version)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	uint8_t req[28] = {1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+			   0, 0x30, IKEV2_EXCH_IKE_SA_INIT, 0x08, 0, 0, 0, 0, 0, 0, 0, 28};
+	uint8_t resp[128];
+	ssize_t n = -1;
+	int fd;
+
+	CHECK(setup(NULL, NULL, NULL, NULL));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	CHECK(fd >= 0);
+	/* from 127.0.0.2, the address A's tunnel expects its peer at */
+	to.sin_addr.s_addr = htonl(0x7f000002);
+	CHECK(bind(fd, (struct sockaddr *)&to, sizeof(to)) == 0);
+	to.sin_port = htons(port_base);
+	to.sin_addr.s_addr = htonl(0x7f000001);
+	CHECK(sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) == 28);
+	for (int i = 0; i < 200 && n < 0; i++) {
+		CHECK_OK(ev_loop_run_once(loop, 5));
+		n = recv(fd, resp, sizeof(resp), 0);
+	}
+	close(fd);
+	/* header (28) + notify payload (8): type 5 at offset 34 */
+	CHECK_EQ(n, 36);
+	CHECK_EQ(resp[17], 0x20);
+	CHECK_EQ(resp[16], 41);
+	CHECK_EQ(resp[34] << 8 | resp[35], 5);
+	teardown();
 }
