@@ -114,7 +114,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = gatehouse ]; then
 		encap) label="gatehouse UDP4500, 1 pkt/syscall" ;;
 		gso) label="gatehouse UDP4500 +GSO/GRO" ;;
 		offload) label="gatehouse UDP4500 +GSO/GRO+TUN TSO" ;;
-		raw-offload) label="gatehouse ESP +TUN TSO (default)" ;;
+		raw-offload) label="gatehouse ESP +TUN TSO" ;;
 		esac
 		gh_run $mode gcm128 "$label" "$KA_GCM128" "$KB_GCM128"
 		gh_run $mode gcm256 "$label" "$KA_GCM256" "$KB_GCM256"

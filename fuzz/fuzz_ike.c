@@ -60,12 +60,14 @@ static void open_inner(struct crypto_aead *a, const uint8_t *msg, size_t len)
 
 static void mode_seal_open(const uint8_t *data, size_t size)
 {
-	static const uint8_t key[36] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+	static const uint8_t key[36] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+	                                11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
 	struct ike_hdr h = {.spi_i = 1, .spi_r = 2, .exchange = IKEV2_EXCH_INFORMATIONAL};
 	struct crypto_aead *a = NULL;
 	struct wbuf inner, out;
 
-	if (size < 1 || crypto_aead_new(CRYPTO_ENCR_AES_GCM_16, 128, 0, key, 20, NULL, 0, &a) != E_OK)
+	if (size < 1 ||
+	    crypto_aead_new(CRYPTO_ENCR_AES_GCM_16, 128, 0, key, 20, NULL, 0, &a) != E_OK)
 		return;
 	wbuf_init_dyn(&inner, size, 0);
 	wbuf_init_dyn(&out, size + 64, 0);
@@ -82,8 +84,8 @@ static void mode_open(const uint8_t *data, size_t size)
 	static const uint8_t ekey[16] = {7}, ikey[32] = {9};
 	struct crypto_aead *a = NULL;
 
-	if (crypto_aead_new(CRYPTO_ENCR_AES_CBC, 128, CRYPTO_INTEG_HMAC_SHA2_256_128, ekey, 16, ikey,
-			    32, &a) != E_OK)
+	if (crypto_aead_new(CRYPTO_ENCR_AES_CBC, 128, CRYPTO_INTEG_HMAC_SHA2_256_128, ekey, 16,
+	                    ikey, 32, &a) != E_OK)
 		return;
 	open_inner(a, data, size);
 	crypto_aead_free(a);

@@ -97,5 +97,10 @@ RESULT acm_import_files(struct store *st, const char *region, const char *accoun
  * inside the caller's store transaction: commit when *status is 200. */
 RESULT acm_json_handle(struct store *st, const char *region, const char *account, const char *op,
 		       const uint8_t *body, size_t len, struct wbuf *out, unsigned *status);
+/* The same with the api_json_fn signature (api/api.h), for api_server_add_json(srv,
+ * "CertificateManager.", "acm", acm_api_json, NULL). */
+result_t acm_api_json(void *arg, struct store *st, const char *region, const char *account,
+		      const char *op, const uint8_t *body, size_t len, struct wbuf *out,
+		      unsigned *status);
 
 #endif

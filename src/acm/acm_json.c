@@ -369,3 +369,11 @@ RESULT acm_json_handle(struct store *st, const char *region, const char *account
 	json_object_put(c.in);
 	return rc == E_OK ? wbuf_result(out) : rc;
 }
+
+result_t acm_api_json(void *arg, struct store *st, const char *region, const char *account,
+		      const char *op, const uint8_t *body, size_t len, struct wbuf *out,
+		      unsigned *status)
+{
+	(void)arg;
+	return acm_json_handle(st, region, account, op, body, len, out, status);
+}

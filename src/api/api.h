@@ -62,4 +62,19 @@ void api_server_set_change_cb(struct api_server *srv, api_change_cb cb, void *ar
 /* The bound port (useful with port 0). */
 uint16_t api_server_port(const struct api_server *srv);
 
+/* ---- other AWS JSON protocols on the same port (awsJson1_1), e.g. ACM ----
+ * A request carrying "X-Amz-Target: <prefix><Op>" for a registered prefix is verified with
+ * SigV4 for `sigv4_service` (instead of "ec2"), then handed to fn with <Op>, inside a store
+ * transaction that is committed when fn sets *status to 200 and rolled back otherwise. fn
+ * writes the whole JSON answer (result or {"__type","message"}) to out. Answers go out with
+ * Content-Type application/x-amz-json-1.1. Added for src/acm (Client VPN helper). */
+struct wbuf;
+typedef result_t (*api_json_fn)(void *arg, struct store *st, const char *region,
+				const char *account, const char *op, const uint8_t *body,
+				size_t len, struct wbuf *out, unsigned *status);
+#define API_JSON_SERVICES_MAX 4
+/* The strings must outlive the server (literals). E_RANGE when the table is full. */
+RESULT api_server_add_json(struct api_server *srv, const char *target_prefix,
+			   const char *sigv4_service, api_json_fn fn, void *arg);
+
 #endif

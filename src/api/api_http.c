@@ -58,7 +58,8 @@ static const char *api_http_header(void *arg, const char *lname)
 	return MHD_lookup_connection_value(arg, MHD_HEADER_KIND, lname);
 }
 
-static enum MHD_Result api_http_send(struct MHD_Connection *c, struct api_resp *rs)
+static enum MHD_Result api_http_send_ct(struct MHD_Connection *c, struct api_resp *rs,
+                                        const char *ctype)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -66,10 +67,15 @@ static enum MHD_Result api_http_send(struct MHD_Connection *c, struct api_resp *
 	r = MHD_create_response_from_buffer(rs->body.len, rs->body.data, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/xml;charset=UTF-8");
+	MHD_add_response_header(r, "Content-Type", ctype);
 	ret = MHD_queue_response(c, rs->status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result api_http_send(struct MHD_Connection *c, struct api_resp *rs)
+{
+	return api_http_send_ct(c, rs, "text/xml;charset=UTF-8");
 }
 
 /* An error before dispatch (transport level), in the EC2 envelope. */
@@ -111,7 +117,8 @@ static enum MHD_Result api_http_start(struct api_server *srv, struct MHD_Connect
 		return api_http_fail(c, 413, "RequestEntityTooLarge", msg);
 	}
 	if (strcmp(method, "POST") == 0 && ct &&
-	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 &&
+	    !api_json_find(srv, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-amz-target")))
 		return api_http_fail(c, 415, "UnsupportedProtocol",
 		                     "Content-Type must be application/x-www-form-urlencoded.");
 	return MHD_YES;
@@ -127,6 +134,7 @@ static enum MHD_Result api_http_access(void *cls, struct MHD_Connection *c, cons
 	struct sigv4_input hr;
 	struct api_resp rs;
 	enum MHD_Result ret;
+	const char *target;
 	char *q;
 
 	(void)url;
@@ -158,6 +166,13 @@ static enum MHD_Result api_http_access(void *cls, struct MHD_Connection *c, cons
 	hr.header = api_http_header;
 	hr.header_arg = c;
 	api_resp_init(&rs);
+	target = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-amz-target");
+	if (api_json_find(srv, target)) { /* ACM and other JSON protocols (api_json.c) */
+		api_json_dispatch(srv, api_json_find(srv, target), target, &hr, &rs);
+		ret = api_http_send_ct(c, &rs, "application/x-amz-json-1.1");
+		api_resp_fini(&rs);
+		return ret;
+	}
 	api_dispatch(srv, &hr, &rs);
 	ret = api_http_send(c, &rs);
 	api_resp_fini(&rs);

@@ -22,6 +22,13 @@ struct api_server {
 	uint16_t port;
 	api_change_cb change_cb;
 	void *change_arg;
+	struct api_json_service { /* api_server_add_json (api_json.c) */
+		const char *prefix;
+		const char *service;
+		api_json_fn fn;
+		void *arg;
+	} json[API_JSON_SERVICES_MAX];
+	size_t n_json;
 };
 
 /* Handle one complete HTTP request (hr describes it); fills rs (status, body). */
@@ -30,6 +37,11 @@ void api_dispatch(struct api_server *srv, const struct sigv4_input *hr, struct a
 void api_resp_error_body(struct api_resp *rs, const char *request_id);
 void api_resp_init(struct api_resp *rs);
 void api_resp_fini(struct api_resp *rs);
+/* The JSON service for an X-Amz-Target value; NULL when none (api_json.c). */
+const struct api_json_service *api_json_find(const struct api_server *srv, const char *target);
+/* Handle one JSON-protocol request; fills rs->status and rs->body (JSON). */
+void api_json_dispatch(struct api_server *srv, const struct api_json_service *svc,
+		       const char *target, const struct sigv4_input *hr, struct api_resp *rs);
 /* A random (version 4) UUID. */
 void api_uuid(char out[40]);
 

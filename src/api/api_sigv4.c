@@ -387,9 +387,10 @@ static RESULT sigv4_check_scope(const struct sigv4_input *in, const struct sigv4
 	if (strcmp(a->access_key, keys->access_key) != 0)
 		return api_error(rs, 401, "AuthFailure",
 		                 "AWS was not able to validate the provided access credentials.");
-	if (strcmp(a->service, "ec2") != 0)
+	if (strcmp(a->service, keys->service ? keys->service : "ec2") != 0)
 		return api_error(rs, 401, "AuthFailure",
-		                 "Credential should be scoped to correct service: 'ec2'.");
+		                 "Credential should be scoped to correct service: '%s'.",
+		                 keys->service ? keys->service : "ec2");
 	if (strcmp(a->region, keys->region) != 0)
 		return api_error(rs, 401, "AuthFailure",
 		                 "Credential should be scoped to a valid region, not '%s'; this "

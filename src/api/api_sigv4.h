@@ -58,6 +58,7 @@ struct sigv4_keys {
 	const char *access_key;
 	const char *secret_key;
 	const char *region;
+	const char *service; /* credential scope service; NULL = "ec2" */
 };
 
 /* Verify a request; on failure fills rs with the EC2 error (MissingAuthenticationToken,

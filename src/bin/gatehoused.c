@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acm/acm.h"
 #include "api/api.h"
 #include "conf/conf.h"
 #include "engine/engine.h"
@@ -220,6 +221,9 @@ static RESULT gh_start(struct gh_daemon *d)
 	store_set_timing(d->store, &d->o.timing);
 	GUARD(store_attach_loop(d->store, d->loop));
 	GUARD(api_server_new(d->loop, d->store, &ac, &d->api));
+	/* ACM (awsJson1_1, X-Amz-Target CertificateManager.*) on the same port: Client VPN
+	 * server and client CA certificates are imported with `aws acm import-certificate`. */
+	GUARD(api_server_add_json(d->api, "CertificateManager.", "acm", acm_api_json, NULL));
 	return E_OK;
 }
 

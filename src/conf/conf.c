@@ -58,7 +58,7 @@ void conf_tunnel_defaults(struct conf_tunnel *ct)
 }
 
 RESULT conf_parse_text(const char *name, const char *text, size_t len, struct conf **out,
-		       struct conf_diags *d)
+                       struct conf_diags *d)
 {
 	struct conf *c;
 	struct rbuf r;
@@ -134,8 +134,7 @@ void conf_free(struct conf *c)
 	free(c);
 }
 
-const struct conf_tunnel *conf_tunnel_find(const struct conf *c, const char *vpn_id,
-					   unsigned index)
+const struct conf_tunnel *conf_tunnel_find(const struct conf *c, const char *vpn_id, unsigned index)
 {
 	for (size_t i = 0; c && i < c->ntunnels; i++)
 		if (c->tunnels[i].t.index == index && strcmp(c->tunnels[i].t.vpn_id, vpn_id) == 0)
@@ -167,6 +166,7 @@ bool conf_tunnel_same_ike(const struct conf_tunnel *a, const struct conf_tunnel 
 	const struct model_tunnel *x = &a->t, *y = &b->t;
 
 	return strcmp(x->vpn_id, y->vpn_id) == 0 && x->index == y->index &&
+	       a->customer_side == b->customer_side &&
 	       addr_equal(&x->outside_local, &y->outside_local) &&
 	       addr_equal(&x->outside_remote, &y->outside_remote) &&
 	       prefix_equal(&x->local_net, &y->local_net) &&

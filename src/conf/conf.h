@@ -49,11 +49,14 @@ struct conf_tunnel {
 	struct model_tunnel t; /* the shared model object */
 	struct conf_route routes[CONF_ROUTES_MAX];
 	size_t nroutes;
+	/* inside-role customer: we are the customer gateway of this tunnel (Gatehouse <->
+	 * Gatehouse) and take the /30's second host; default aws: the first (G:1555). */
+	bool customer_side;
 	unsigned line; /* where the block starts (diagnostics of later stages) */
 };
 
 struct conf {
-	char path[CONF_PATH_MAX]; /* the file it came from ("" for a buffer) */
+	char path[CONF_PATH_MAX];     /* the file it came from ("" for a buffer) */
 	char listen[CONF_STR_MAX];    /* API "addr:port" / "[v6]:port", "" = daemon default */
 	char data_dir[CONF_PATH_MAX]; /* "" = daemon default */
 	char access_key[CONF_STR_MAX];
@@ -89,7 +92,7 @@ struct conf_diags {
  */
 RESULT conf_parse_file(const char *path, struct conf **out, struct conf_diags *d);
 RESULT conf_parse_text(const char *name, const char *text, size_t len, struct conf **out,
-		       struct conf_diags *d);
+                       struct conf_diags *d);
 void conf_free(struct conf *c);
 
 /* "file:line: message" per problem, then a summary line if some were dropped. */
@@ -111,8 +114,20 @@ bool conf_tunnel_equal(const struct conf_tunnel *a, const struct conf_tunnel *b)
 /* Same tunnel options and addresses; routes may differ (those apply without a restart). */
 bool conf_tunnel_same_ike(const struct conf_tunnel *a, const struct conf_tunnel *b);
 
+/*
+ * The API's side of the one model: append a stored VPN connection's two tunnels
+ * (model_vpn_tunnel_build) to c, with its static routes (static-routes-only connections) and
+ * its outside addresses added to the pool. cgw_ip: the customer gateway's address (NULL or
+ * family 0 when it has none). E_RANGE (too many tunnels), E_NOMEM. conf_new_empty gives a
+ * configuration without a file (free with conf_free).
+ */
+struct model_vpn_connection;
+RESULT conf_add_vpn(struct conf *c, const struct model_vpn_connection *v,
+		    const struct addr *cgw_ip);
+RESULT conf_new_empty(struct conf **out);
+
 /* The tunnel with this vpn id and index, or NULL. */
 const struct conf_tunnel *conf_tunnel_find(const struct conf *c, const char *vpn_id,
-					   unsigned index);
+                                           unsigned index);
 
 #endif

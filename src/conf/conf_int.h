@@ -28,7 +28,7 @@ struct conf_line {
 
 /* Add "file:line: message" to the list (counted, not kept, beyond CONF_DIAGS_MAX). */
 void conf_diag_add(struct conf_diags *d, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Next line of words from `r`; false at the end of the input. Problems go to `d`. */
 bool conf_lex_line(struct rbuf *r, unsigned *lineno, struct conf_line *l, struct conf_diags *d);
@@ -41,11 +41,11 @@ void conf_parse_all(struct conf *c, struct rbuf *text, struct conf_diags *d);
 
 /* Values. Each returns false after adding a diag naming `what`. */
 bool conf_value_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, struct conf_diags *d,
-		    unsigned line, const char *what);
+                    unsigned line, const char *what);
 bool conf_value_addr(const char *s, struct addr *out, struct conf_diags *d, unsigned line,
-		     const char *what);
+                     const char *what);
 bool conf_value_prefix(const char *s, struct prefix *out, struct conf_diags *d, unsigned line,
-		       const char *what);
+                       const char *what);
 bool conf_value_listen(const char *s, struct conf_diags *d, unsigned line);
 bool conf_value_name(const char *s, struct conf_diags *d, unsigned line, const char *what);
 
@@ -78,6 +78,7 @@ enum conf_tkey {
 	CONF_TK_LOG_FORMAT,
 	CONF_TK_LIFECYCLE,
 	CONF_TK_ROUTE,
+	CONF_TK_INSIDE_ROLE,
 	CONF_TK__COUNT
 };
 
@@ -93,9 +94,9 @@ const char *conf_tkey_name(enum conf_tkey tk);
 
 /* Checks across the values of one tunnel (lifetimes, margin, startup, required keys). */
 void conf_validate_tunnel(const struct conf_tunnel *ct, const struct conf_tunnel_lines *lines,
-			  struct conf_diags *d);
+                          struct conf_diags *d);
 /* Checks across the file (unique tunnels, addresses in the pool, unique inside CIDRs). */
 void conf_validate_all(const struct conf *c, const struct conf_tunnel_lines *lines,
-		       struct conf_diags *d);
+                       struct conf_diags *d);
 
 #endif

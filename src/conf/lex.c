@@ -36,7 +36,7 @@ static void lex_put(struct lexer *x, uint8_t c)
 	if (x->wlen + 1 >= sizeof(x->word)) {
 		if (!x->overlong)
 			conf_diag_add(x->d, x->l->lineno, "word longer than %d bytes",
-				      CONF_TOKEN_MAX - 1);
+			              CONF_TOKEN_MAX - 1);
 		x->overlong = true;
 		x->l->bad = true;
 		return;
@@ -74,7 +74,8 @@ static bool lex_quoted(struct lexer *x, struct rbuf *line)
 			return true;
 		if (c == '\\') {
 			if (rbuf_get_u8(line, &c) != E_OK || (c != '"' && c != '\\')) {
-				lex_fail(x, "bad escape in quoted string (only \\\" and \\\\)%s", "");
+				lex_fail(x, "bad escape in quoted string (only \\\" and \\\\)%s",
+				         "");
 				return false;
 			}
 		} else if (c < 0x20 && c != '\t') {

@@ -19,7 +19,7 @@
 struct parser {
 	struct conf *c;
 	struct conf_diags *d;
-	struct conf_tunnel *cur; /* open tunnel block, or NULL */
+	struct conf_tunnel *cur;         /* open tunnel block, or NULL */
 	struct conf_tunnel_lines *lines; /* parallel to c->tunnels */
 	size_t cap;
 	unsigned gseen[8];
@@ -28,7 +28,7 @@ struct parser {
 
 struct key {
 	const char *name;
-	unsigned id;  /* index into gseen / conf_tunnel_lines.key */
+	unsigned id;     /* index into gseen / conf_tunnel_lines.key */
 	size_t min, max; /* number of values after the key */
 	bool repeat;
 	const char *ec2; /* tunnel options: the EC2 member name the model knows it by */
@@ -44,7 +44,7 @@ static void copy_str(struct parser *p, const struct conf_line *l, char *dst, siz
 
 	if (n == 0 || n >= cap) {
 		conf_diag_add(p->d, l->lineno, "%s: value must be 1-%zu characters", ARG(l, 0),
-			      cap - 1);
+		              cap - 1);
 		return;
 	}
 	memcpy(dst, ARG(l, 1), n + 1);
@@ -64,7 +64,7 @@ static void g_data_dir(struct parser *p, const struct key *k, const struct conf_
 	(void)k;
 	if (ARG(l, 1)[0] != '/')
 		conf_diag_add(p->d, l->lineno, "data-dir: \"%s\" must be an absolute path",
-			      ARG(l, 1));
+		              ARG(l, 1));
 	else
 		copy_str(p, l, p->c->data_dir, sizeof(p->c->data_dir));
 }
@@ -86,7 +86,7 @@ static void g_log_level(struct parser *p, const struct key *k, const struct conf
 	(void)k;
 	if (!log_level_parse(ARG(l, 1), &p->c->log_level))
 		conf_diag_add(p->d, l->lineno,
-			      "log-level: \"%s\" is not one of err, warn, info, debug", ARG(l, 1));
+		              "log-level: \"%s\" is not one of err, warn, info, debug", ARG(l, 1));
 	else
 		p->c->has_log_level = true;
 }
@@ -102,17 +102,17 @@ static void g_outside_address(struct parser *p, const struct key *k, const struc
 		for (size_t j = 0; j < p->c->npool; j++) {
 			if (addr_equal(&p->c->pool[j], &a)) {
 				conf_diag_add(p->d, l->lineno,
-					      "outside-address: %s is listed twice", ARG(l, i));
+				              "outside-address: %s is listed twice", ARG(l, i));
 				goto next;
 			}
 		}
 		if (p->c->npool >= CONF_POOL_MAX) {
 			conf_diag_add(p->d, l->lineno, "outside-address: more than %d addresses",
-				      CONF_POOL_MAX);
+			              CONF_POOL_MAX);
 			return;
 		}
 		p->c->pool[p->c->npool++] = a;
-next:;
+	next:;
 	}
 }
 
@@ -126,7 +126,7 @@ static void g_vpc_network(struct parser *p, const struct key *k, const struct co
 			continue;
 		if (p->c->nvpc_nets >= CONF_VPC_NETS_MAX) {
 			conf_diag_add(p->d, l->lineno, "vpc-network: more than %d networks",
-				      CONF_VPC_NETS_MAX);
+			              CONF_VPC_NETS_MAX);
 			return;
 		}
 		p->c->vpc_nets[p->c->nvpc_nets++] = pf;
@@ -134,13 +134,13 @@ static void g_vpc_network(struct parser *p, const struct key *k, const struct co
 }
 
 static const struct key global_keys[] = {
-	{"listen", 0, 1, 1, false, NULL, g_listen},
-	{"data-dir", 1, 1, 1, false, NULL, g_data_dir},
-	{"access-key", 2, 1, 1, false, NULL, g_access_key},
-	{"secret-key", 3, 1, 1, false, NULL, g_secret_key},
-	{"log-level", 4, 1, 1, false, NULL, g_log_level},
-	{"outside-address", 5, 1, CONF_TOKENS_MAX, true, NULL, g_outside_address},
-	{"vpc-network", 6, 1, CONF_TOKENS_MAX, true, NULL, g_vpc_network},
+    {"listen", 0, 1, 1, false, NULL, g_listen},
+    {"data-dir", 1, 1, 1, false, NULL, g_data_dir},
+    {"access-key", 2, 1, 1, false, NULL, g_access_key},
+    {"secret-key", 3, 1, 1, false, NULL, g_secret_key},
+    {"log-level", 4, 1, 1, false, NULL, g_log_level},
+    {"outside-address", 5, 1, CONF_TOKENS_MAX, true, NULL, g_outside_address},
+    {"vpc-network", 6, 1, CONF_TOKENS_MAX, true, NULL, g_vpc_network},
 };
 
 /* ---- tunnel keys ---- */
@@ -194,6 +194,19 @@ static void t_model_list(struct parser *p, const struct key *k, const struct con
 		conf_diag_add(p->d, l->lineno, "%s: %s", k->name, e.msg);
 }
 
+/* inside-role aws|customer */
+static void t_inside_role(struct parser *p, const struct key *k, const struct conf_line *l)
+{
+	(void)k;
+	if (strcmp(ARG(l, 1), "aws") == 0)
+		p->cur->customer_side = false;
+	else if (strcmp(ARG(l, 1), "customer") == 0)
+		p->cur->customer_side = true;
+	else
+		conf_diag_add(p->d, l->lineno, "inside-role: \"%s\" is not one of aws, customer",
+			      ARG(l, 1));
+}
+
 /* route <cidr> [priority <n>] */
 static void t_route(struct parser *p, const struct key *k, const struct conf_line *l)
 {
@@ -206,58 +219,63 @@ static void t_route(struct parser *p, const struct key *k, const struct conf_lin
 		conf_diag_add(p->d, l->lineno, "route: expected \"route <cidr> [priority <n>]\"");
 		return;
 	}
-	if (l->n == 4 &&
-	    !conf_value_u32(ARG(l, 3), 0, CONF_ROUTE_PRIORITY_MAX, &r.priority, p->d, l->lineno,
-			     "priority"))
+	if (l->n == 4 && !conf_value_u32(ARG(l, 3), 0, CONF_ROUTE_PRIORITY_MAX, &r.priority, p->d,
+	                                 l->lineno, "priority"))
 		return;
 	for (size_t i = 0; i < p->cur->nroutes; i++) {
 		if (prefix_equal(&p->cur->routes[i].prefix, &r.prefix)) {
 			conf_diag_add(p->d, l->lineno, "route: %s is listed twice in this tunnel",
-				      ARG(l, 1));
+			              ARG(l, 1));
 			return;
 		}
 	}
 	if (p->cur->nroutes >= CONF_ROUTES_MAX) {
 		conf_diag_add(p->d, l->lineno, "route: more than %d routes in one tunnel",
-			      CONF_ROUTES_MAX);
+		              CONF_ROUTES_MAX);
 		return;
 	}
 	p->cur->routes[p->cur->nroutes++] = r;
 }
 
-#define SCALAR(name, tk, ec2) {name, tk, 1, 1, false, ec2, t_model_scalar}
-#define LIST(name, tk, max, ec2) {name, tk, 1, max, false, ec2, t_model_list}
+#define SCALAR(name, tk, ec2)                                                                      \
+	{                                                                                          \
+		name, tk, 1, 1, false, ec2, t_model_scalar                                         \
+	}
+#define LIST(name, tk, max, ec2)                                                                   \
+	{                                                                                          \
+		name, tk, 1, max, false, ec2, t_model_list                                         \
+	}
 
 static const struct key tunnel_keys[] = {
-	{"local-address", CONF_TK_LOCAL_ADDRESS, 1, 1, false, NULL, t_local_address},
-	{"remote-address", CONF_TK_REMOTE_ADDRESS, 1, 1, false, NULL, t_remote_address},
-	{"local-network", CONF_TK_LOCAL_NETWORK, 1, 1, false, NULL, t_local_network},
-	{"remote-network", CONF_TK_REMOTE_NETWORK, 1, 1, false, NULL, t_remote_network},
-	{"route", CONF_TK_ROUTE, 1, 3, true, NULL, t_route},
-	SCALAR("inside-cidr", CONF_TK_INSIDE_CIDR, "TunnelInsideCidr"),
-	SCALAR("inside-ipv6-cidr", CONF_TK_INSIDE_IPV6_CIDR, "TunnelInsideIpv6Cidr"),
-	SCALAR("pre-shared-key", CONF_TK_PSK, "PreSharedKey"),
-	LIST("phase1-encryption-algorithms", CONF_TK_P1_ENCR, 4, "Phase1EncryptionAlgorithms"),
-	LIST("phase2-encryption-algorithms", CONF_TK_P2_ENCR, 4, "Phase2EncryptionAlgorithms"),
-	LIST("phase1-integrity-algorithms", CONF_TK_P1_INTEG, 4, "Phase1IntegrityAlgorithms"),
-	LIST("phase2-integrity-algorithms", CONF_TK_P2_INTEG, 4, "Phase2IntegrityAlgorithms"),
-	LIST("phase1-dh-group-numbers", CONF_TK_P1_DH, 12, "Phase1DHGroupNumbers"),
-	LIST("phase2-dh-group-numbers", CONF_TK_P2_DH, 13, "Phase2DHGroupNumbers"),
-	LIST("ike-versions", CONF_TK_IKE_VERSIONS, 2, "IKEVersions"),
-	SCALAR("phase1-lifetime-seconds", CONF_TK_P1_LIFETIME, "Phase1LifetimeSeconds"),
-	SCALAR("phase2-lifetime-seconds", CONF_TK_P2_LIFETIME, "Phase2LifetimeSeconds"),
-	SCALAR("rekey-margin-time-seconds", CONF_TK_REKEY_MARGIN, "RekeyMarginTimeSeconds"),
-	SCALAR("rekey-fuzz-percentage", CONF_TK_REKEY_FUZZ, "RekeyFuzzPercentage"),
-	SCALAR("replay-window-size", CONF_TK_REPLAY_WINDOW, "ReplayWindowSize"),
-	SCALAR("dpd-timeout-seconds", CONF_TK_DPD_TIMEOUT, "DPDTimeoutSeconds"),
-	SCALAR("dpd-timeout-action", CONF_TK_DPD_ACTION, "DPDTimeoutAction"),
-	SCALAR("startup-action", CONF_TK_STARTUP_ACTION, "StartupAction"),
-	SCALAR("log-enabled", CONF_TK_LOG_ENABLED, "LogOptions.CloudWatchLogOptions.LogEnabled"),
-	SCALAR("log-group-arn", CONF_TK_LOG_GROUP_ARN,
-	       "LogOptions.CloudWatchLogOptions.LogGroupArn"),
-	SCALAR("log-output-format", CONF_TK_LOG_FORMAT,
-	       "LogOptions.CloudWatchLogOptions.LogOutputFormat"),
-	SCALAR("tunnel-lifecycle-control", CONF_TK_LIFECYCLE, "EnableTunnelLifecycleControl"),
+    {"local-address", CONF_TK_LOCAL_ADDRESS, 1, 1, false, NULL, t_local_address},
+    {"remote-address", CONF_TK_REMOTE_ADDRESS, 1, 1, false, NULL, t_remote_address},
+    {"local-network", CONF_TK_LOCAL_NETWORK, 1, 1, false, NULL, t_local_network},
+    {"remote-network", CONF_TK_REMOTE_NETWORK, 1, 1, false, NULL, t_remote_network},
+    {"route", CONF_TK_ROUTE, 1, 3, true, NULL, t_route},
+	{"inside-role", CONF_TK_INSIDE_ROLE, 1, 1, false, NULL, t_inside_role},
+    SCALAR("inside-cidr", CONF_TK_INSIDE_CIDR, "TunnelInsideCidr"),
+    SCALAR("inside-ipv6-cidr", CONF_TK_INSIDE_IPV6_CIDR, "TunnelInsideIpv6Cidr"),
+    SCALAR("pre-shared-key", CONF_TK_PSK, "PreSharedKey"),
+    LIST("phase1-encryption-algorithms", CONF_TK_P1_ENCR, 4, "Phase1EncryptionAlgorithms"),
+    LIST("phase2-encryption-algorithms", CONF_TK_P2_ENCR, 4, "Phase2EncryptionAlgorithms"),
+    LIST("phase1-integrity-algorithms", CONF_TK_P1_INTEG, 4, "Phase1IntegrityAlgorithms"),
+    LIST("phase2-integrity-algorithms", CONF_TK_P2_INTEG, 4, "Phase2IntegrityAlgorithms"),
+    LIST("phase1-dh-group-numbers", CONF_TK_P1_DH, 12, "Phase1DHGroupNumbers"),
+    LIST("phase2-dh-group-numbers", CONF_TK_P2_DH, 13, "Phase2DHGroupNumbers"),
+    LIST("ike-versions", CONF_TK_IKE_VERSIONS, 2, "IKEVersions"),
+    SCALAR("phase1-lifetime-seconds", CONF_TK_P1_LIFETIME, "Phase1LifetimeSeconds"),
+    SCALAR("phase2-lifetime-seconds", CONF_TK_P2_LIFETIME, "Phase2LifetimeSeconds"),
+    SCALAR("rekey-margin-time-seconds", CONF_TK_REKEY_MARGIN, "RekeyMarginTimeSeconds"),
+    SCALAR("rekey-fuzz-percentage", CONF_TK_REKEY_FUZZ, "RekeyFuzzPercentage"),
+    SCALAR("replay-window-size", CONF_TK_REPLAY_WINDOW, "ReplayWindowSize"),
+    SCALAR("dpd-timeout-seconds", CONF_TK_DPD_TIMEOUT, "DPDTimeoutSeconds"),
+    SCALAR("dpd-timeout-action", CONF_TK_DPD_ACTION, "DPDTimeoutAction"),
+    SCALAR("startup-action", CONF_TK_STARTUP_ACTION, "StartupAction"),
+    SCALAR("log-enabled", CONF_TK_LOG_ENABLED, "LogOptions.CloudWatchLogOptions.LogEnabled"),
+    SCALAR("log-group-arn", CONF_TK_LOG_GROUP_ARN, "LogOptions.CloudWatchLogOptions.LogGroupArn"),
+    SCALAR("log-output-format", CONF_TK_LOG_FORMAT,
+           "LogOptions.CloudWatchLogOptions.LogOutputFormat"),
+    SCALAR("tunnel-lifecycle-control", CONF_TK_LIFECYCLE, "EnableTunnelLifecycleControl"),
 };
 
 /* The config key of an EC2 option name (to place the model's messages on a line). */
@@ -287,7 +305,7 @@ const char *conf_tkey_name(enum conf_tkey tk)
 
 /* Look the key up, check its count and duplicates, run its handler. */
 static void dispatch(struct parser *p, const struct conf_line *l, const struct key *keys,
-		     size_t nkeys, unsigned *seen, const char *where)
+                     size_t nkeys, unsigned *seen, const char *where)
 {
 	const struct key *k = NULL;
 
@@ -300,13 +318,13 @@ static void dispatch(struct parser *p, const struct conf_line *l, const struct k
 	}
 	if (l->n - 1 < k->min || l->n - 1 > k->max) {
 		conf_diag_add(p->d, l->lineno, "%s: expected %zu%s value%s, got %zu", k->name,
-			      k->min, k->max > k->min ? " or more" : "", k->max > 1 ? "s" : "",
-			      l->n - 1);
+		              k->min, k->max > k->min ? " or more" : "", k->max > 1 ? "s" : "",
+		              l->n - 1);
 		return;
 	}
 	if (seen[k->id] && !k->repeat) {
 		conf_diag_add(p->d, l->lineno, "%s: already given on line %u", k->name,
-			      seen[k->id]);
+		              seen[k->id]);
 		return;
 	}
 	seen[k->id] = l->lineno;
@@ -387,14 +405,14 @@ static void parse_line(struct parser *p, const struct conf_line *l)
 			tunnel_close(p);
 		} else if (conf_tok_is(&l->tok[0], "tunnel")) {
 			conf_diag_add(p->d, l->lineno,
-				      "tunnel block inside a tunnel block (missing \"}\"?)");
+			              "tunnel block inside a tunnel block (missing \"}\"?)");
 		} else if (conf_tok_is(&l->tok[l->n - 1], "{")) {
 			conf_diag_add(p->d, l->lineno, "unexpected block inside a tunnel block");
 		} else {
 			memset(scratch_seen, 0, sizeof(scratch_seen));
 			dispatch(p, l, tunnel_keys, sizeof(tunnel_keys) / sizeof(tunnel_keys[0]),
-				 cur_is_real(p) ? CURLINES(p)->key : scratch_seen,
-				 "in a tunnel block");
+			         cur_is_real(p) ? CURLINES(p)->key : scratch_seen,
+			         "in a tunnel block");
 		}
 		return;
 	}
@@ -405,8 +423,8 @@ static void parse_line(struct parser *p, const struct conf_line *l)
 	else if (conf_tok_is(&l->tok[l->n - 1], "{"))
 		conf_diag_add(p->d, l->lineno, "unknown block \"%s\"", ARG(l, 0));
 	else
-		dispatch(p, l, global_keys, sizeof(global_keys) / sizeof(global_keys[0]),
-			 p->gseen, "at the top level");
+		dispatch(p, l, global_keys, sizeof(global_keys) / sizeof(global_keys[0]), p->gseen,
+		         "at the top level");
 }
 
 void conf_parse_all(struct conf *c, struct rbuf *text, struct conf_diags *d)

@@ -72,7 +72,7 @@ static void print_tunnel_opts(FILE *f, const struct model_tunnel_options *o)
 	fprintf(f, "\tdpd-timeout-action %s\n", model_dpd_action_name(o->dpd_action));
 	fprintf(f, "\tstartup-action %s\n", model_startup_action_name(o->startup_action));
 	fprintf(f, "\tike-versions%s%s\n", o->ike_versions & MODEL_IKE_V1 ? " ikev1" : "",
-		o->ike_versions & MODEL_IKE_V2 ? " ikev2" : "");
+	        o->ike_versions & MODEL_IKE_V2 ? " ikev2" : "");
 	fprintf(f, "\tlog-enabled %s\n", o->log_enabled ? "true" : "false");
 	if (o->log_group_arn[0]) {
 		fprintf(f, "\tlog-group-arn ");
@@ -98,6 +98,7 @@ static void print_tunnel(FILE *f, const struct conf_tunnel *ct)
 	prefix_format(&t->remote_net, buf);
 	fprintf(f, "\tremote-network %s\n", buf);
 	print_tunnel_opts(f, &t->opt);
+	fprintf(f, "\tinside-role %s\n", ct->customer_side ? "customer" : "aws");
 	for (size_t i = 0; i < ct->nroutes; i++) {
 		prefix_format(&ct->routes[i].prefix, buf);
 		fprintf(f, "\troute %s priority %u\n", buf, ct->routes[i].priority);
@@ -125,7 +126,7 @@ void conf_print(const struct conf *c, FILE *f)
 		fputc('\n', f);
 	}
 	fprintf(f, "log-level %s\n",
-		levels[c->has_log_level && c->log_level <= LOG_DEBUG ? c->log_level : LOG_INFO]);
+	        levels[c->has_log_level && c->log_level <= LOG_DEBUG ? c->log_level : LOG_INFO]);
 	for (size_t i = 0; i < c->npool; i++) {
 		addr_format(&c->pool[i], buf);
 		fprintf(f, "outside-address %s\n", buf);

@@ -10,7 +10,7 @@
 
 /* Decimal, no sign, no leading "+"; overflow is checked before it can happen. */
 bool conf_value_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, struct conf_diags *d,
-		    unsigned line, const char *what)
+                    unsigned line, const char *what)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -18,14 +18,14 @@ bool conf_value_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, stru
 	for (i = 0; s[i] != '\0'; i++) {
 		if (s[i] < '0' || s[i] > '9' || i >= 10) {
 			conf_diag_add(d, line, "%s: \"%s\" is not a number in %u-%u", what, s, lo,
-				      hi);
+			              hi);
 			return false;
 		}
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (i == 0 || v < lo || v > hi) {
 		conf_diag_add(d, line, "%s: %s is out of range %u-%u", what, i ? s : "\"\"", lo,
-			      hi);
+		              hi);
 		return false;
 	}
 	*out = (uint32_t)v;
@@ -33,7 +33,7 @@ bool conf_value_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, stru
 }
 
 bool conf_value_addr(const char *s, struct addr *out, struct conf_diags *d, unsigned line,
-		     const char *what)
+                     const char *what)
 {
 	if (addr_parse(s, out) != E_OK) {
 		conf_diag_add(d, line, "%s: \"%s\" is not an IP address", what, s);
@@ -43,7 +43,7 @@ bool conf_value_addr(const char *s, struct addr *out, struct conf_diags *d, unsi
 }
 
 bool conf_value_prefix(const char *s, struct prefix *out, struct conf_diags *d, unsigned line,
-		       const char *what)
+                       const char *what)
 {
 	result_t rc = prefix_parse(s, false, out);
 
@@ -70,7 +70,7 @@ bool conf_value_name(const char *s, struct conf_diags *d, unsigned line, const c
 	for (size_t i = 0; i < n; i++) {
 		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.') {
 			conf_diag_add(d, line, "%s: \"%s\" may only hold letters, digits, . _ -",
-				      what, s);
+			              what, s);
 			return false;
 		}
 	}

@@ -62,7 +62,8 @@ RESULT cvpn_ops_save(struct api_req *rq, struct store_res *row, const struct cvp
 
 	if (!o)
 		return E_NOMEM;
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	/* No "\/" escapes: acm_cert_in_use looks for the ARN text in the document. */
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	rc = s ? store_res_set_doc(row, s) : E_NOMEM;
 	json_object_put(o);
 	GUARD(rc);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "api/api_handlers.h"
 #include "cvpn/cvpn_ops.h"
 

@@ -384,7 +384,7 @@ static RESULT ar_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_o
 			  struct api_filters *f)
 {
 	struct api_page pg;
-	char key[16], c[PREFIX_STRLEN];
+	char key[24], c[PREFIX_STRLEN];
 	size_t i;
 
 	GUARD(cvpn_ops_load_param(rq, rs, &op->r, &op->e));
@@ -532,7 +532,7 @@ static RESULT rt_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_o
 			  struct api_filters *f)
 {
 	struct api_page pg;
-	char key[16], c[PREFIX_STRLEN];
+	char key[24], c[PREFIX_STRLEN];
 	size_t i;
 
 	GUARD(cvpn_ops_load_param(rq, rs, &op->r, &op->e));

@@ -3,12 +3,17 @@
  * (IP protocol 50) sockets, run by worker threads.
  *
  *   control thread (ev_loop)             TX worker                    RX worker
- *   dp_tunnel_add/dp_sa_install/...      TUN queue read (batch)       recvmmsg UDP 4500 / raw ESP
- *     build a new struct dp_state        route lookup -> tunnel       SPI -> inbound SA
- *     publish (atomic pointer)           tunnel -> current out SA     replay, ICV, decrypt
- *     free the old one after every       MSS clamp, fragment / ICMP   policy check (inner src)
- *     worker passed a quiescent point    esp_encapsulate              MSS clamp
- *     (QSBR epochs)                      sendmmsg (UDP GSO if any)    write to TUN
+ *   dp_tunnel_add/dp_sa_install/...      TUN read (TSO burst: split)  recvmmsg UDP 4500 / raw ESP
+ *     build a new struct dp_state        route lookup -> tunnel       (UDP GRO runs: split)
+ *     publish (atomic pointer)           tunnel -> current out SA     SPI -> inbound SA
+ *     free the old one after every       MSS clamp, fragment / ICMP   replay, ICV, decrypt
+ *     worker passed a quiescent point    esp_encapsulate              policy check (inner src)
+ *     (QSBR epochs)                      sendmmsg (UDP GSO runs)      MSS clamp, TCP coalescing
+ *                                                                     write to TUN
+ *
+ * The TUN is one queue: the TX worker reads it, the RX worker writes through the same
+ * descriptor (with IFF_MULTI_QUEUE the kernel would spread reads over every attached queue).
+ * Scaling further = more TX/RX worker pairs, each SA owned by one pair.
  *
  * No locks and no allocation on the per-packet path: workers read an immutable snapshot
  * (tunnels, outbound SA per tunnel, inbound SPI hash, route table) through one atomic pointer.

@@ -29,6 +29,7 @@ struct engine_dp {
 	struct addr local;
 	struct dp *dp;
 	unsigned ifindex;
+	unsigned tun_no; /* the TUN is <prefix><tun_no> */
 	unsigned refs;
 	struct engine_dp *next;
 };
@@ -36,8 +37,25 @@ struct engine_dp {
 struct engine_real {
 	struct ike_ctx *ike;
 	struct engine_dp *dps;
-	unsigned next_tun;
 };
+
+static bool tun_no_used(const struct engine_real *r, unsigned n)
+{
+	for (const struct engine_dp *d = r->dps; d; d = d->next)
+		if (d->tun_no == n)
+			return true;
+	return false;
+}
+
+/* The lowest TUN number no data plane uses, so a restarted tunnel gets its name back. */
+static unsigned tun_no_free(const struct engine_real *r)
+{
+	unsigned n = 0;
+
+	while (tun_no_used(r, n))
+		n++;
+	return n;
+}
 
 static struct engine_real *real(const struct engine *e)
 {
@@ -54,8 +72,9 @@ static void dp_event(void *arg, const struct dp_event *ev)
 			continue;
 		engine_tunnel_name(t, name, sizeof(name));
 		log_info("engine", "%s: SA %08x %s: %s, rekeying the CHILD SA", name, ev->spi,
-			 ev->dir == ESP_DIR_OUT ? "out" : "in",
-			 ev->type == DP_EV_SA_SOFT ? "soft limit reached" : "sequence limit reached");
+		         ev->dir == ESP_DIR_OUT ? "out" : "in",
+		         ev->type == DP_EV_SA_SOFT ? "soft limit reached"
+		                                   : "sequence limit reached");
 		if (t->ike && ike_tunnel_rekey_child(t->ike) != E_OK)
 			log_warn("engine", "%s: CHILD SA rekey could not start", name);
 		return;
@@ -79,7 +98,8 @@ static result_t dp_get(struct engine *e, const struct addr *local, struct engine
 	edp = calloc(1, sizeof(*edp));
 	if (!edp)
 		return E_NOMEM;
-	snprintf(cfg.tun_name, sizeof(cfg.tun_name), "%s%u", e->opt.tun_prefix, r->next_tun++);
+	edp->tun_no = tun_no_free(r);
+	snprintf(cfg.tun_name, sizeof(cfg.tun_name), "%s%u", e->opt.tun_prefix, edp->tun_no);
 	cfg.local = *local;
 	cfg.udp_port = ike_ctx_natt_port(r->ike);
 	rc = dp_new(e->loop, &cfg, &edp->dp);
@@ -169,14 +189,14 @@ static void on_child_sa_up(void *arg, const struct ike_child_sa_info *info)
 	}
 	if (rc != E_OK) {
 		log_err("engine", "%s: cannot install CHILD SA %08x/%08x: %s", name, info->spi_in,
-			info->spi_out, err_msg(rc));
+		        info->spi_out, err_msg(rc));
 		return;
 	}
 	if (t->nsas < ENGINE_SA_PAIRS_MAX)
 		t->sas[t->nsas++] = (struct engine_sa_pair){info->spi_in, info->spi_out};
 	log_info("engine", "%s: CHILD SA installed: in %08x out %08x%s%s", name, info->spi_in,
-		 info->spi_out, info->udp_encap ? " (UDP-encapsulated)" : "",
-		 info->rekey ? " (rekey)" : "");
+	         info->spi_out, info->udp_encap ? " (UDP-encapsulated)" : "",
+	         info->rekey ? " (rekey)" : "");
 }
 
 static void on_child_sa_down(void *arg, uint32_t spi_in, uint32_t spi_out)
@@ -201,13 +221,20 @@ static void on_child_sa_down(void *arg, uint32_t spi_in, uint32_t spi_out)
 
 static void on_tunnel_status(void *arg, bool up, const char *msg)
 {
-	engine_tunnel_set_status(arg, up, msg);
+	struct engine_tunnel *t = arg;
+
+	/* UP needs a CHILD SA that actually carries traffic: one the data plane accepted. */
+	if (up && t->nsas == 0) {
+		engine_tunnel_set_status(t, false, "IKE SA up but no CHILD SA in the data plane");
+		return;
+	}
+	engine_tunnel_set_status(t, up, msg);
 }
 
 static const struct ike_callbacks ike_cbs = {
-	.child_sa_up = on_child_sa_up,
-	.child_sa_down = on_child_sa_down,
-	.tunnel_status = on_tunnel_status,
+    .child_sa_up = on_child_sa_up,
+    .child_sa_down = on_child_sa_down,
+    .tunnel_status = on_tunnel_status,
 };
 
 /* ---- the backend table ---- */
@@ -231,8 +258,11 @@ static result_t real_tunnel_start(struct engine *e, struct engine_tunnel *t)
 	}
 	p.local = t->ct.t.outside_local;
 	p.remote = t->ct.t.outside_remote;
-	/* G:1555: the AWS side takes the first host of the inside /30. */
+	/* G:1555: the AWS side takes the first host of the inside /30, the customer gateway the
+	 * second (inside-role customer: we are the customer gateway). */
 	model_inside_addrs(&t->ct.t.opt.inside_cidr, &p.inside.addr, &cgw);
+	if (t->ct.customer_side)
+		p.inside.addr = cgw;
 	p.inside.len = t->ct.t.opt.inside_cidr.len;
 	if (t->ct.t.opt.has_inside_ipv6) {
 		model_inside_addrs(&t->ct.t.opt.inside_ipv6_cidr, &p.inside6.addr, &cgw);
@@ -270,7 +300,7 @@ static void real_tunnel_stop(struct engine *e, struct engine_tunnel *t)
 }
 
 static result_t real_route_add(struct engine *e, struct engine_tunnel *t,
-			       const struct conf_route *r, uint32_t metric)
+                               const struct conf_route *r, uint32_t metric)
 {
 	result_t rc;
 
@@ -286,7 +316,7 @@ static result_t real_route_add(struct engine *e, struct engine_tunnel *t,
 		engine_tunnel_name(t, name, sizeof(name));
 		prefix_format(&r->prefix, pf);
 		log_err("engine", "%s: cannot add kernel route %s metric %u: %s", name, pf, metric,
-			err_msg(rc));
+		        err_msg(rc));
 		if (dp_route_remove(t->dp->dp, &r->prefix, t->dp_handle) != E_OK)
 			log_debug("engine", "%s: data-plane route %s already gone", name, pf);
 		return rc;
@@ -295,7 +325,7 @@ static result_t real_route_add(struct engine *e, struct engine_tunnel *t,
 }
 
 static void real_route_del(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-			   uint32_t metric)
+                           uint32_t metric)
 {
 	if (!t->dp || !t->dp_handle)
 		return;
@@ -314,7 +344,7 @@ static result_t real_rekey(struct engine *e, struct engine_tunnel *t, bool ike)
 }
 
 static void real_stats(const struct engine *e, const struct engine_tunnel *t,
-		       struct engine_tunnel_status *st)
+                       struct engine_tunnel_status *st)
 {
 	struct dp_sa_info in, out;
 
@@ -350,17 +380,16 @@ static void real_fini(struct engine *e)
 }
 
 const struct engine_backend engine_backend_real = {
-	.tunnel_start = real_tunnel_start,
-	.tunnel_stop = real_tunnel_stop,
-	.route_add = real_route_add,
-	.route_del = real_route_del,
-	.rekey = real_rekey,
-	.stats = real_stats,
-	.fini = real_fini,
+    .tunnel_start = real_tunnel_start,
+    .tunnel_stop = real_tunnel_stop,
+    .route_add = real_route_add,
+    .route_del = real_route_del,
+    .rekey = real_rekey,
+    .stats = real_stats,
+    .fini = real_fini,
 };
 
-RESULT engine_backend_real_new(struct ev_loop *loop, const struct engine_options *opt,
-			       void **state)
+RESULT engine_backend_real_new(struct ev_loop *loop, const struct engine_options *opt, void **state)
 {
 	struct engine_real *r = calloc(1, sizeof(*r));
 	struct ike_ctx_config cfg = {0};
@@ -385,7 +414,7 @@ RESULT engine_backend_real_new(struct ev_loop *loop, const struct engine_options
 
 /* Here rather than in engine.c, so the core links without IKE and the data plane (unit tests). */
 RESULT engine_new(struct ev_loop *loop, const struct engine_options *opt, const struct conf *c,
-		  struct engine **out)
+                  struct engine **out)
 {
 	void *st = NULL;
 

@@ -70,13 +70,12 @@ void engine_tunnel_set_status(struct engine_tunnel *t, bool ike_up, const char *
 	t->last_change_s = (int64_t)time(NULL);
 	engine_tunnel_name(t, name, sizeof(name));
 	log_info("engine", "%s: %s%s%s", name, t->up ? "UP" : "DOWN", t->msg[0] ? ": " : "",
-		 t->msg);
+	         t->msg);
 	if (!t->stopping)
 		routes_sync(t->e, t);
 }
 
-static struct engine_tunnel *tunnel_find(const struct engine *e, const char *vpn_id,
-					 unsigned index)
+static struct engine_tunnel *tunnel_find(const struct engine *e, const char *vpn_id, unsigned index)
 {
 	for (struct engine_tunnel *t = e->tunnels; t; t = t->next)
 		if (t->ct.t.index == index && strcmp(t->ct.t.vpn_id, vpn_id) == 0)
@@ -99,9 +98,9 @@ static result_t tunnel_add(struct engine *e, const struct conf_tunnel *ct)
 	/* DOWN until IKE reports (routes follow once the backend has a data-plane tunnel). */
 	t->stopping = true;
 	engine_tunnel_set_status(t, false,
-				 ct->t.opt.startup_action == MODEL_STARTUP_START
-					 ? "initiating"
-					 : "waiting for the customer gateway to initiate");
+	                         ct->t.opt.startup_action == MODEL_STARTUP_START
+	                             ? "initiating"
+	                             : "waiting for the customer gateway to initiate");
 	t->stopping = false;
 	if (e->be->tunnel_start(e, t) != E_OK) {
 		engine_tunnel_name(t, name, sizeof(name));
@@ -129,7 +128,7 @@ static void tunnel_remove(struct engine *e, struct engine_tunnel *t)
 
 /* Same IKE and addresses, other routes: swap the routes, keep the SAs. */
 static void tunnel_update_routes(struct engine *e, struct engine_tunnel *t,
-				 const struct conf_tunnel *ct)
+                                 const struct conf_tunnel *ct)
 {
 	routes_clear(e, t);
 	memcpy(t->ct.routes, ct->routes, sizeof(ct->routes));
@@ -168,15 +167,16 @@ RESULT engine_apply(struct engine *e, const struct conf *c)
 			added++;
 	}
 	added -= restarted;
-	log_info("engine", "configuration applied: %zu tunnels (%zu added, %zu removed, "
-		 "%zu restarted, %zu with new routes)",
-		 e->ntunnels, added, removed, restarted, rerouted);
+	log_info("engine",
+	         "configuration applied: %zu tunnels (%zu added, %zu removed, "
+	         "%zu restarted, %zu with new routes)",
+	         e->ntunnels, added, removed, restarted, rerouted);
 	return rc;
 }
 
 RESULT engine_new_backend(struct ev_loop *loop, const struct engine_options *opt,
-			  const struct engine_backend *be, void *be_state, const struct conf *c,
-			  struct engine **out)
+                          const struct engine_backend *be, void *be_state, const struct conf *c,
+                          struct engine **out)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 
@@ -211,7 +211,7 @@ void engine_free(struct engine *e)
 }
 
 RESULT engine_tunnel_status(const struct engine *e, const char *vpn_id, unsigned index,
-			    struct engine_tunnel_status *out)
+                            struct engine_tunnel_status *out)
 {
 	const struct engine_tunnel *t = tunnel_find(e, vpn_id, index);
 

@@ -47,16 +47,16 @@ struct engine;
 #define ENGINE_ROUTE_PRIORITY_MAX 65535u
 
 struct engine_options {
-	uint16_t ike_port;  /* 0: 500 (tests may use other ports) */
-	uint16_t natt_port; /* 0: 4500 */
-	bool force_natt;    /* float to UDP 4500 even without NAT */
-	char tun_prefix[8]; /* TUN devices are <prefix><n>; "" = "gh" */
+	uint16_t ike_port;    /* 0: 500 (tests may use other ports) */
+	uint16_t natt_port;   /* 0: 4500 */
+	bool force_natt;      /* float to UDP 4500 even without NAT */
+	char tun_prefix[8];   /* TUN devices are <prefix><n>; "" = "gh" */
 	uint32_t route_table; /* kernel table for customer routes; 0 = main */
 };
 
 /* opt may be NULL (defaults). Applies `c` (may be NULL: no tunnels). */
 RESULT engine_new(struct ev_loop *loop, const struct engine_options *opt, const struct conf *c,
-		  struct engine **out);
+                  struct engine **out);
 void engine_free(struct engine *e);
 
 /* Reconcile the running tunnels to `c` (validated by conf_parse_*). Returns E_OK when every
@@ -65,8 +65,8 @@ RESULT engine_apply(struct engine *e, const struct conf *c);
 
 /* What the API's VgwTelemetry shows for one tunnel. */
 struct engine_tunnel_status {
-	bool up;                    /* IKE SA and CHILD SA up */
-	bool ike_up;                /* what IKE reported last */
+	bool up;                      /* IKE SA and CHILD SA up */
+	bool ike_up;                  /* what IKE reported last */
 	int64_t last_status_change_s; /* wall clock (UNIX seconds) */
 	char status_message[ENGINE_STATUS_MSG_MAX];
 	struct addr outside_local;
@@ -77,7 +77,7 @@ struct engine_tunnel_status {
 
 /* E_NOTFOUND when no such tunnel runs. */
 RESULT engine_tunnel_status(const struct engine *e, const char *vpn_id, unsigned index,
-			    struct engine_tunnel_status *out);
+                            struct engine_tunnel_status *out);
 
 /* Operator/test actions on one running tunnel. E_NOTFOUND, E_STATE. */
 RESULT engine_tunnel_rekey_child(struct engine *e, const char *vpn_id, unsigned index);
@@ -97,16 +97,17 @@ size_t engine_tunnel_count(const struct engine *e);
  * file is applied as a diff (engine_apply), a file with problems is refused and the running
  * configuration stays. The runner must be freed after the loop stopped dispatching (the SIGHUP
  * watcher lives in it). Add the loop's other signals (SIGTERM ...) BEFORE this call: the data
- * plane's threads start here and inherit the blocked-signal mask. engine_runner_conf gives the configuration in force (listen address,
- * data directory, credentials for the daemon's other parts).
+ * plane's threads start here and inherit the blocked-signal mask. engine_runner_conf gives the
+ * configuration in force (listen address, data directory, credentials for the daemon's other
+ * parts).
  */
 struct engine_runner;
-RESULT engine_runner_start(struct ev_loop *loop, const char *path,
-			   const struct engine_options *opt, struct engine_runner **out);
+RESULT engine_runner_start(struct ev_loop *loop, const char *path, const struct engine_options *opt,
+                           struct engine_runner **out);
 /* The same with a configuration already parsed from `path` (ownership of c is taken, also on
  * failure): the daemon reads the file first for its listen address and data directory. */
 RESULT engine_runner_start_conf(struct ev_loop *loop, const char *path, struct conf *c,
-				const struct engine_options *opt, struct engine_runner **out);
+                                const struct engine_options *opt, struct engine_runner **out);
 RESULT engine_runner_reload(struct engine_runner *r);
 const struct conf *engine_runner_conf(const struct engine_runner *r);
 struct engine *engine_runner_engine(struct engine_runner *r);

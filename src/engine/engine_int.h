@@ -49,12 +49,12 @@ struct engine_backend {
 	void (*tunnel_stop)(struct engine *e, struct engine_tunnel *t);
 	/* One path for route r of tunnel t, with a kernel metric. */
 	result_t (*route_add)(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-			      uint32_t metric);
+	                      uint32_t metric);
 	void (*route_del)(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-			  uint32_t metric);
+	                  uint32_t metric);
 	result_t (*rekey)(struct engine *e, struct engine_tunnel *t, bool ike);
 	void (*stats)(const struct engine *e, const struct engine_tunnel *t,
-		      struct engine_tunnel_status *st);
+	              struct engine_tunnel_status *st);
 	void (*fini)(struct engine *e); /* after every tunnel is stopped */
 };
 
@@ -69,8 +69,8 @@ struct engine {
 
 /* Core entry for a given backend (engine_new uses the real one; tests a recording one). */
 RESULT engine_new_backend(struct ev_loop *loop, const struct engine_options *opt,
-			  const struct engine_backend *be, void *be_state, const struct conf *c,
-			  struct engine **out);
+                          const struct engine_backend *be, void *be_state, const struct conf *c,
+                          struct engine **out);
 
 /* Called by the backend when IKE reports a change (and by the core on start/stop). */
 void engine_tunnel_set_status(struct engine_tunnel *t, bool ike_up, const char *msg);
@@ -80,7 +80,7 @@ void engine_tunnel_name(const struct engine_tunnel *t, char *buf, size_t cap);
 
 /* The real backend. */
 RESULT engine_backend_real_new(struct ev_loop *loop, const struct engine_options *opt,
-			       void **state);
+                               void **state);
 extern const struct engine_backend engine_backend_real;
 
 #endif

@@ -62,7 +62,7 @@ static void on_hup(struct ev_signal *s)
 }
 
 RESULT engine_runner_start_conf(struct ev_loop *loop, const char *path, struct conf *c,
-				const struct engine_options *opt, struct engine_runner **out)
+                                const struct engine_options *opt, struct engine_runner **out)
 {
 	struct engine_runner *r = calloc(1, sizeof(*r));
 	size_t n = strlen(path);
@@ -92,8 +92,8 @@ RESULT engine_runner_start_conf(struct ev_loop *loop, const char *path, struct c
 	return E_OK;
 }
 
-RESULT engine_runner_start(struct ev_loop *loop, const char *path,
-			   const struct engine_options *opt, struct engine_runner **out)
+RESULT engine_runner_start(struct ev_loop *loop, const char *path, const struct engine_options *opt,
+                           struct engine_runner **out)
 {
 	struct engine_runner tmp = {0};
 	struct conf *c = NULL;

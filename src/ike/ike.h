@@ -94,7 +94,7 @@ uint16_t ike_ctx_natt_port(const struct ike_ctx *ctx);
  * With startup_action START (and a known outside_remote) it initiates at once, and keeps
  * retrying (AWS: "continuously try to establish"); with ADD it waits for the peer. */
 RESULT ike_tunnel_new(struct ike_ctx *ctx, const struct model_tunnel *t,
-		      const struct ike_callbacks *cb, void *arg, struct ike_tunnel **out);
+                      const struct ike_callbacks *cb, void *arg, struct ike_tunnel **out);
 void ike_tunnel_free(struct ike_tunnel *t);
 /* Initiate now (E_STATE when an IKE SA already exists; E_INVAL without a remote address). */
 RESULT ike_tunnel_initiate(struct ike_tunnel *t);

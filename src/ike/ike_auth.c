@@ -21,16 +21,16 @@ void ike_id_own(const struct ike_tunnel *t, uint8_t buf[4])
 	memcpy(buf, t->m.outside_local.bytes, 4);
 }
 
-RESULT ike_auth_compute(struct ike_sa *sa, bool of_initiator, const struct ike_id *id,
-			uint8_t *out, size_t *out_len)
+RESULT ike_auth_compute(struct ike_sa *sa, bool of_initiator, const struct ike_id *id, uint8_t *out,
+                        size_t *out_len)
 {
 	const struct wbuf *msg = of_initiator ? &sa->init_req : &sa->init_resp;
 
 	*out_len = sa->keys.prf_len;
 	return ike_auth_psk(sa->suite.prf, sa->tun->m.opt.psk,
-			    of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
-			    msg->data, msg->len, of_initiator ? sa->nr : sa->ni,
-			    of_initiator ? sa->nr_len : sa->ni_len, id->rest, id->rest_len, out);
+	                    of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
+	                    msg->data, msg->len, of_initiator ? sa->nr : sa->ni,
+	                    of_initiator ? sa->nr_len : sa->ni_len, id->rest, id->rest_len, out);
 }
 
 /* Our own ID payload body, as the struct the AUTH computation reads. */
@@ -66,7 +66,7 @@ static void log_psk_mismatch(struct ike_sa *sa)
 
 	addr_format(&sa->remote, ip);
 	ike_log_event(sa->tun, "psk-mismatch",
-		      "AWS tunnel detected a pre-shared key mismatch with cgw: %s", ip);
+	              "AWS tunnel detected a pre-shared key mismatch with cgw: %s", ip);
 }
 
 static void add_own_id_auth(struct ike_sa *sa, struct ike_builder *b, bool as_initiator)
@@ -123,22 +123,22 @@ out:
 }
 
 /* Responder: pick the CHILD SA of the IKE_AUTH request; false with *notify set on refusal. */
-static bool auth_child_select(struct ike_sa *sa, const struct ike_payloads *p,
-			      struct ike_suite *s, size_t *idx, struct ike_ts_payload *tsi,
-			      struct ike_ts_payload *tsr, uint16_t *notify)
+static bool auth_child_select(struct ike_sa *sa, const struct ike_payloads *p, struct ike_suite *s,
+                              size_t *idx, struct ike_ts_payload *tsi, struct ike_ts_payload *tsr,
+                              uint16_t *notify)
 {
 	struct ike_tunnel *t = sa->tun;
 
 	if (ike_proposal_select_child(&t->m.opt, &p->sa, IKE_PROP_DH_IGNORE, s, idx) != E_OK ||
 	    p->sa.prop[*idx].spi_len != 4) {
 		ike_log_event(t, "no-proposal-child",
-			      "No Proposal Match Found. Notifying with \"No proposal chosen\"");
+		              "No Proposal Match Found. Notifying with \"No proposal chosen\"");
 		*notify = IKEV2_N_NO_PROPOSAL_CHOSEN;
 		return false;
 	}
 	if (ike_child_ts_select(t, p, tsi, tsr) != E_OK) {
 		ike_log_event(t, "ts-unacceptable", "AWS: Traffic Selector: TS_UNACCEPTABLE: %s",
-			      "traffic selectors do not match the configured network CIDRs");
+		              "traffic selectors do not match the configured network CIDRs");
 		*notify = IKEV2_N_TS_UNACCEPTABLE;
 		return false;
 	}
@@ -158,7 +158,7 @@ static void auth_fail(struct ike_sa *sa)
 
 	log_psk_mismatch(sa);
 	ike_log_event(sa->tun, "auth-failed",
-		      "AWS tunnel is sending AUTHENTICATION_FAILED as the response");
+	              "AWS tunnel is sending AUTHENTICATION_FAILED as the response");
 	wbuf_init_dyn(&inner, 64, 0);
 	ike_inner_begin(&b, &inner);
 	ike_notify_build(&b, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
@@ -200,16 +200,16 @@ void ike_auth_request(struct ike_sa *sa, const struct ike_payloads *p)
 		goto out;
 	}
 	child = p->have_sa && p->have_tsi && p->have_tsr &&
-		auth_child_select(sa, p, &cs, &idx, &tsi, &tsr, &notify) &&
-		ike_spi_random32(&spi_in) == E_OK;
+	        auth_child_select(sa, p, &cs, &idx, &tsi, &tsr, &notify) &&
+	        ike_spi_random32(&spi_in) == E_OK;
 	ike_inner_begin(&b, &inner);
 	add_own_id_auth(sa, &b, false);
 	if (child) {
 		ike_proposal_from_suite(&cs, p->sa.prop[idx].num, IKEV2_PROTO_ESP,
-					(const uint8_t[4]){(uint8_t)(spi_in >> 24),
-							   (uint8_t)(spi_in >> 16),
-							   (uint8_t)(spi_in >> 8), (uint8_t)spi_in},
-					4, ans);
+		                        (const uint8_t[4]){(uint8_t)(spi_in >> 24),
+		                                           (uint8_t)(spi_in >> 16),
+		                                           (uint8_t)(spi_in >> 8), (uint8_t)spi_in},
+		                        4, ans);
 		ike_sa_build(&b, ans);
 		ike_ts_build(&b, IKEV2_PL_TSI, &tsi);
 		ike_ts_build(&b, IKEV2_PL_TSR, &tsr);
@@ -224,7 +224,7 @@ void ike_auth_request(struct ike_sa *sa, const struct ike_payloads *p)
 	if (ike_payloads_notify(p, IKEV2_N_INITIAL_CONTACT))
 		initial_contact(sa);
 	if (child && ike_child_install(sa, &cs, spi_in, spi_of(&p->sa.prop[idx]), NULL, 0, sa->ni,
-				       sa->ni_len, sa->nr, sa->nr_len, false, false, NULL) != E_OK)
+	                               sa->ni_len, sa->nr, sa->nr_len, false, false, NULL) != E_OK)
 		log_warn("ike", "%s: cannot install the CHILD SA", sa->tun->name);
 out:
 	free(ans);
@@ -240,18 +240,19 @@ static void auth_response_child(struct ike_sa *sa, const struct ike_payloads *p)
 	if (err || !p->have_sa || !p->have_tsi || !p->have_tsr ||
 	    ike_proposal_read_answer(&p->sa, IKEV2_PROTO_ESP, &cs) != E_OK ||
 	    ike_proposal_select_child(&sa->tun->m.opt, &p->sa, IKE_PROP_DH_IGNORE, &chosen, &idx) !=
-		    E_OK ||
+	        E_OK ||
 	    p->sa.prop[0].spi_len != 4) {
 		if (err && err->type == IKEV2_N_TS_UNACCEPTABLE)
-			ike_log_event(sa->tun, "ts-unacceptable",
-				      "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder");
+			ike_log_event(
+			    sa->tun, "ts-unacceptable",
+			    "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder");
 		ike_log_event(sa->tun, "child-failed",
-			      "AWS tunnel Phase 2 was unable to establish while keeping Phase 1");
+		              "AWS tunnel Phase 2 was unable to establish while keeping Phase 1");
 		return;
 	}
 	cs.dh = 0;
 	if (ike_child_install(sa, &cs, sa->rk.new_spi_in, spi_of(&p->sa.prop[0]), NULL, 0, sa->ni,
-			      sa->ni_len, sa->nr, sa->nr_len, true, false, NULL) != E_OK)
+	                      sa->ni_len, sa->nr, sa->nr_len, true, false, NULL) != E_OK)
 		log_warn("ike", "%s: cannot install the CHILD SA", sa->tun->name);
 }
 

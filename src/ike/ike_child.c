@@ -31,7 +31,7 @@ void ike_ts_from_prefix(const struct prefix *pf, struct ike_ts_payload *ts)
 /* RFC 7296 2.9: the responder narrows the initiator's selectors to its policy: here the
  * intersection with the configured CIDR (G:391-401); no overlap is TS_UNACCEPTABLE. */
 static RESULT ts_narrow(const struct ike_ts_payload *in, const struct prefix *pf,
-			struct ike_ts_payload *out)
+                        struct ike_ts_payload *out)
 {
 	struct ike_ts_payload mine;
 
@@ -56,7 +56,7 @@ static RESULT ts_narrow(const struct ike_ts_payload *in, const struct prefix *pf
 
 /* Peer initiated: TSi is the peer's (customer) side = local_net, TSr ours = remote_net. */
 RESULT ike_child_ts_select(const struct ike_tunnel *t, const struct ike_payloads *p,
-			   struct ike_ts_payload *tsi, struct ike_ts_payload *tsr)
+                           struct ike_ts_payload *tsi, struct ike_ts_payload *tsr)
 {
 	if (p->tsi.n == 0 || p->tsr.n == 0)
 		return E_IKE_TS;
@@ -91,35 +91,44 @@ static void on_child_rekey(struct ev_timer *tm)
 		ev_timer_arm(c->sa->tun->ctx->loop, &c->rekey_timer, IKE_RETRANSMIT_BASE_MS);
 }
 
-static void child_report_up(struct ike_sa *sa, struct ike_child *c,
-			    const struct ike_child_keys *k, bool we_initiated, bool rekey)
+static void on_child_expire(struct ev_timer *tm)
+{
+	struct ike_child *c = tm->arg;
+	struct ike_tunnel *t = c->sa->tun;
+
+	ike_info_expire_child(c);
+	ike_tunnel_status(t);
+}
+
+static void child_report_up(struct ike_sa *sa, struct ike_child *c, const struct ike_child_keys *k,
+                            bool we_initiated, bool rekey)
 {
 	struct ike_tunnel *t = sa->tun;
 	struct ike_child_sa_info info = {
-		.vpn_id = t->m.vpn_id,
-		.tunnel_index = t->m.index,
-		.spi_in = c->spi_in,
-		.spi_out = c->spi_out,
-		.encr = c->suite.encr,
-		.key_bits = c->suite.key_bits,
-		.integ = c->suite.integ,
-		/* RFC 7296 2.17: the initiator's keys protect initiator -> responder */
-		.encr_key_in = we_initiated ? k->encr_r : k->encr_i,
-		.encr_key_out = we_initiated ? k->encr_i : k->encr_r,
-		.encr_key_len = k->encr_len,
-		.integ_key_in = we_initiated ? k->integ_r : k->integ_i,
-		.integ_key_out = we_initiated ? k->integ_i : k->integ_r,
-		.integ_key_len = k->integ_len,
-		.udp_encap = sa->natt,
-		.local = sa->sock->local,
-		.remote = sa->remote,
-		.local_port = sa->natt ? t->ctx->cfg.natt_port : t->ctx->cfg.ike_port,
-		.remote_port = sa->remote_port,
-		.replay_window = t->m.opt.replay_window,
-		.lifetime_s = t->m.opt.phase2_lifetime_s,
-		.ts_local = c->ts_local,
-		.ts_remote = c->ts_remote,
-		.rekey = rekey,
+	    .vpn_id = t->m.vpn_id,
+	    .tunnel_index = t->m.index,
+	    .spi_in = c->spi_in,
+	    .spi_out = c->spi_out,
+	    .encr = c->suite.encr,
+	    .key_bits = c->suite.key_bits,
+	    .integ = c->suite.integ,
+	    /* RFC 7296 2.17: the initiator's keys protect initiator -> responder */
+	    .encr_key_in = we_initiated ? k->encr_r : k->encr_i,
+	    .encr_key_out = we_initiated ? k->encr_i : k->encr_r,
+	    .encr_key_len = k->encr_len,
+	    .integ_key_in = we_initiated ? k->integ_r : k->integ_i,
+	    .integ_key_out = we_initiated ? k->integ_i : k->integ_r,
+	    .integ_key_len = k->integ_len,
+	    .udp_encap = sa->natt,
+	    .local = sa->sock->local,
+	    .remote = sa->remote,
+	    .local_port = sa->natt ? t->ctx->cfg.natt_port : t->ctx->cfg.ike_port,
+	    .remote_port = sa->remote_port,
+	    .replay_window = t->m.opt.replay_window,
+	    .lifetime_s = t->m.opt.phase2_lifetime_s,
+	    .ts_local = c->ts_local,
+	    .ts_remote = c->ts_remote,
+	    .rekey = rekey,
 	};
 
 	if (t->cb.child_sa_up)
@@ -127,9 +136,9 @@ static void child_report_up(struct ike_sa *sa, struct ike_child *c,
 }
 
 RESULT ike_child_install(struct ike_sa *sa, const struct ike_suite *s, uint32_t spi_in,
-			 uint32_t spi_out, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
-			 size_t ni_len, const uint8_t *nr, size_t nr_len, bool we_initiated,
-			 bool rekey, struct ike_child **out)
+                         uint32_t spi_out, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+                         size_t ni_len, const uint8_t *nr, size_t nr_len, bool we_initiated,
+                         bool rekey, struct ike_child **out)
 {
 	struct ike_tunnel *t = sa->tun;
 	struct ike_child_keys k;
@@ -153,12 +162,14 @@ RESULT ike_child_install(struct ike_sa *sa, const struct ike_suite *s, uint32_t 
 	sa->children = c;
 	ike_suite_format(s, suite, sizeof(suite));
 	log_info("ike", "%s: CHILD SA %08x_i %08x_o installed (%s)%s", t->name, spi_in, spi_out,
-		 suite, sa->natt ? ", UDP-encapsulated" : "");
+	         suite, sa->natt ? ", UDP-encapsulated" : "");
 	child_report_up(sa, c, &k, we_initiated, rekey);
 	secret_wipe(&k, sizeof(k));
 	ev_timer_init(&c->rekey_timer, on_child_rekey, c);
 	ev_timer_arm(t->ctx->loop, &c->rekey_timer,
-		     ike_rekey_delay_ms(t, t->m.opt.phase2_lifetime_s));
+	             ike_rekey_delay_ms(t, t->m.opt.phase2_lifetime_s));
+	ev_timer_init(&c->expire_timer, on_child_expire, c);
+	ev_timer_arm(t->ctx->loop, &c->expire_timer, t->m.opt.phase2_lifetime_s * 1000ull);
 	if (out)
 		*out = c;
 	ike_tunnel_status(t);
@@ -170,6 +181,7 @@ void ike_child_free(struct ike_child *c, bool report)
 	struct ike_tunnel *t = c->sa->tun;
 
 	ev_timer_cancel(t->ctx->loop, &c->rekey_timer);
+	ev_timer_cancel(t->ctx->loop, &c->expire_timer);
 	if (c->sa->rk.old_child == c)
 		c->sa->rk.old_child = NULL;
 	if (report && c->installed && t->cb.child_sa_down)

@@ -12,7 +12,7 @@
 #include "lib/clock.h"
 
 void ike_info_notify_response(struct ike_sa *sa, uint8_t exchange, uint16_t type,
-			      const uint8_t *data, size_t len)
+                              const uint8_t *data, size_t len)
 {
 	struct ike_builder b;
 	struct wbuf inner;
@@ -38,7 +38,7 @@ static void child_remove(struct ike_sa *sa, struct ike_child *c)
 /* The peer deletes CHILD SAs by its inbound SPIs (our spi_out); we answer with ours
  * (RFC 7296 1.4.1). */
 static void info_delete_children(struct ike_sa *sa, const struct ike_delete *d,
-				 struct ike_builder *b)
+                                 struct ike_builder *b)
 {
 	uint32_t ours[IKE_MAX_DELETE_SPIS];
 	size_t n = 0;
@@ -47,13 +47,14 @@ static void info_delete_children(struct ike_sa *sa, const struct ike_delete *d,
 		struct ike_child *c = ike_child_by_spi_out(sa, d->esp_spi[i]);
 
 		ike_log_event(sa->tun, "delete-child",
-			      "AWS tunnel received DELETE for Phase 2 SA with SPI: %08x",
-			      d->esp_spi[i]);
+		              "AWS tunnel received DELETE for Phase 2 SA with SPI: %08x",
+		              d->esp_spi[i]);
 		if (!c)
 			continue;
 		if (sa->req_kind == IKE_REQ_CHILD_REKEY && sa->rk.old_child == c)
-			ike_log_event(sa->tun, "rekey-collision",
-				      "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE");
+			ike_log_event(
+			    sa->tun, "rekey-collision",
+			    "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE");
 		ours[n++] = c->spi_in;
 		child_remove(sa, c);
 	}
@@ -76,7 +77,8 @@ void ike_info_request(struct ike_sa *sa, const struct ike_payloads *p)
 			info_delete_children(sa, &p->del[i], &b);
 	}
 	if (delete_ike) {
-		ike_log_event(sa->tun, "delete-ike", "AWS tunnel received DELETE for IKE_SA from CGW");
+		ike_log_event(sa->tun, "delete-ike",
+		              "AWS tunnel received DELETE for IKE_SA from CGW");
 		wbuf_reset(&inner);
 		ike_inner_begin(&b, &inner);
 	}
@@ -148,7 +150,8 @@ static void on_dpd(struct ev_timer *tm)
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return;
 	/* RFC 7296 2.4: probe only when nothing was heard for a while */
-	if (clock_mono_ms() - sa->last_rx_ms >= IKE_DPD_INTERVAL_MS && sa->req_kind == IKE_REQ_NONE) {
+	if (clock_mono_ms() - sa->last_rx_ms >= IKE_DPD_INTERVAL_MS &&
+	    sa->req_kind == IKE_REQ_NONE) {
 		wbuf_init_dyn(&inner, 16, 0);
 		ike_inner_begin(&b, &inner);
 		IKE_IGNORE(ike_sa_request(sa, IKEV2_EXCH_INFORMATIONAL, IKE_REQ_DPD, &inner));
@@ -161,4 +164,23 @@ void ike_dpd_arm(struct ike_sa *sa)
 {
 	sa->dpd_timer.cb = on_dpd;
 	ev_timer_arm(sa->tun->ctx->loop, &sa->dpd_timer, IKE_DPD_INTERVAL_MS);
+}
+
+/* RFC 7296 2.8: an SA past its lifetime is deleted even when rekeying never succeeded. */
+void ike_info_expire_child(struct ike_child *c)
+{
+	struct ike_sa *sa = c->sa;
+
+	log_info("ike", "%s: CHILD SA %08x_i expired", sa->tun->name, c->spi_in);
+	/* with the DELETE sent, the SA goes when the peer answers; otherwise now */
+	if (sa->state != IKE_SA_ESTABLISHED || ike_info_delete_child(sa, c) != E_OK)
+		child_remove(sa, c);
+}
+
+void ike_info_expire_ike(struct ike_sa *sa)
+{
+	log_info("ike", "%s: IKE SA %016llx_i expired", sa->tun->name,
+		 (unsigned long long)sa->spi_i);
+	if (sa->state != IKE_SA_ESTABLISHED || ike_info_delete_ike(sa) != E_OK)
+		ike_sa_kill(sa, "lifetime expired");
 }

@@ -18,7 +18,7 @@ RESULT ike_sa_request_plain(struct ike_sa *sa, enum ike_req_kind kind);
 
 /* RFC 7296 2.23: SHA-1(SPIi | SPIr | IP | Port) */
 RESULT ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct addr *a, uint16_t port,
-		     uint8_t out[20])
+                     uint8_t out[20])
 {
 	uint8_t buf[8 + 8 + 16 + 2];
 	struct wbuf w;
@@ -53,7 +53,7 @@ static void build_natd(struct ike_builder *b, struct ike_sa *sa, uint64_t spi_r)
 
 /* Look at the peer's NAT_DETECTION payloads (hashes over the SPIs of its message). */
 static void check_natd(struct ike_sa *sa, const struct ike_payloads *p, uint64_t spi_r,
-		       uint16_t local_port)
+                       uint16_t local_port)
 {
 	uint8_t h_src[20], h_dst[20];
 	bool src_seen = false, src_ok = false, dst_seen = false, dst_ok = false;
@@ -86,8 +86,8 @@ static RESULT new_nonce(uint8_t *buf, size_t *len)
 static RESULT build_init_request(struct ike_sa *sa)
 {
 	struct ike_tunnel *t = sa->tun;
-	struct ike_hdr h = {.spi_i = sa->spi_i, .exchange = IKEV2_EXCH_IKE_SA_INIT,
-			    .flags = IKEV2_FLAG_INITIATOR};
+	struct ike_hdr h = {
+	    .spi_i = sa->spi_i, .exchange = IKEV2_EXCH_IKE_SA_INIT, .flags = IKEV2_FLAG_INITIATOR};
 	struct ike_sa_payload *offer = malloc(sizeof(*offer));
 	struct ike_builder b;
 	uint8_t ke[CRYPTO_MAX_DH_PUB_LEN];
@@ -136,7 +136,7 @@ RESULT ike_init_start(struct ike_tunnel *t)
 	sa->state = IKE_SA_INIT_SENT;
 	sa->next_msgid = 1;
 	log_info("ike", "%s: initiating IKE SA %016llx_i to the customer gateway", t->name,
-		 (unsigned long long)sa->spi_i);
+	         (unsigned long long)sa->spi_i);
 	GUARD_OUT(rc, ike_sa_request_plain(sa, IKE_REQ_INIT));
 	return E_OK;
 out:
@@ -147,10 +147,13 @@ out:
 /* Responder: the stateless answer carrying one notify (COOKIE, INVALID_KE, NO_PROPOSAL,
  * INVALID_MAJOR_VERSION), in the clear, to the request's SPIs and message ID. */
 void ike_send_plain_notify(struct ike_sock *s, bool natt, const struct addr *to, uint16_t port,
-			   const struct ike_hdr *req, uint16_t type, const uint8_t *data, size_t len)
+                           const struct ike_hdr *req, uint16_t type, const uint8_t *data,
+                           size_t len)
 {
-	struct ike_hdr h = {.spi_i = req->spi_i, .exchange = req->exchange,
-			    .flags = IKEV2_FLAG_RESPONSE, .msg_id = req->msg_id};
+	struct ike_hdr h = {.spi_i = req->spi_i,
+	                    .exchange = req->exchange,
+	                    .flags = IKEV2_FLAG_RESPONSE,
+	                    .msg_id = req->msg_id};
 	uint8_t buf[512];
 	struct wbuf w;
 	struct ike_builder b;
@@ -165,7 +168,7 @@ void ike_send_plain_notify(struct ike_sock *s, bool natt, const struct addr *to,
 /* RFC 7296 2.6: Cookie = Hash(Ni | IPi | SPIi | <secret>); here HMAC-SHA-256 keyed with the
  * secret, so no per-request state is kept. */
 static RESULT cookie_compute(struct ike_ctx *ctx, const struct ike_payloads *p,
-			     const struct addr *from, uint64_t spi_i, uint8_t out[IKE_COOKIE_LEN])
+                             const struct addr *from, uint64_t spi_i, uint8_t out[IKE_COOKIE_LEN])
 {
 	uint8_t buf[IKE_NONCE_MAX + 16 + 8];
 	struct wbuf w;
@@ -176,12 +179,12 @@ static RESULT cookie_compute(struct ike_ctx *ctx, const struct ike_payloads *p,
 	wbuf_put_u64(&w, spi_i);
 	GUARD(wbuf_result(&w));
 	return crypto_prf(CRYPTO_PRF_HMAC_SHA2_256, ctx->cookie_secret, sizeof(ctx->cookie_secret),
-			  buf, w.len, out);
+	                  buf, w.len, out);
 }
 
 /* True when the request may go on (cookie not needed, or valid). */
 static bool cookie_check(struct ike_sock *s, bool natt, const struct addr *from, uint16_t port,
-			 const struct ike_hdr *h, const struct ike_payloads *p)
+                         const struct ike_hdr *h, const struct ike_payloads *p)
 {
 	struct ike_ctx *ctx = s->ctx;
 	const struct ike_notify *n = ike_payloads_notify(p, IKEV2_N_COOKIE);
@@ -198,7 +201,7 @@ static bool cookie_check(struct ike_sock *s, bool natt, const struct addr *from,
 }
 
 static struct ike_sa *find_half_open(struct ike_tunnel *t, const struct ike_hdr *h,
-				     const struct addr *from)
+                                     const struct addr *from)
 {
 	for (struct ike_sa *sa = t->sas; sa; sa = sa->next)
 		if (!sa->initiator && sa->spi_i == h->spi_i && addr_equal(&sa->remote, from) &&
@@ -209,8 +212,8 @@ static struct ike_sa *find_half_open(struct ike_tunnel *t, const struct ike_hdr 
 
 /* Select, check KE; on refusal answer statelessly and return false. */
 static bool init_negotiate(struct ike_tunnel *t, struct ike_sock *s, bool natt,
-			   const struct addr *from, uint16_t port, const struct ike_hdr *h,
-			   const struct ike_payloads *p, struct ike_suite *suite, size_t *idx)
+                           const struct addr *from, uint16_t port, const struct ike_hdr *h,
+                           const struct ike_payloads *p, struct ike_suite *suite, size_t *idx)
 {
 	uint8_t grp[2];
 
@@ -224,7 +227,7 @@ static bool init_negotiate(struct ike_tunnel *t, struct ike_sock *s, bool natt,
 		grp[0] = (uint8_t)(suite->dh >> 8);
 		grp[1] = (uint8_t)suite->dh;
 		log_info("ike", "%s: KE group %u, requesting group %u", t->name, p->ke_group,
-			 suite->dh);
+		         suite->dh);
 		ike_send_plain_notify(s, natt, from, port, h, IKEV2_N_INVALID_KE_PAYLOAD, grp, 2);
 		return false;
 	}
@@ -238,7 +241,8 @@ static void on_half_open_timeout(struct ev_timer *tm)
 
 	addr_format(&sa->remote, ip);
 	ike_log_event(sa->tun, "half-open-timeout",
-		      "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: %s", ip);
+	              "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: %s",
+	              ip);
 	ike_sa_kill(sa, "IKE_AUTH did not follow");
 	ike_sa_reap(sa->tun);
 }
@@ -251,9 +255,9 @@ static RESULT responder_keys(struct ike_sa *sa, const struct ike_payloads *p)
 
 	GUARD_OUT(rc, crypto_dh_new(sa->suite.dh, &sa->dh));
 	GUARD_OUT(rc, crypto_dh_shared(sa->dh, p->ke_data, p->ke_len, shared, sizeof(shared),
-				       &shared_len));
+	                               &shared_len));
 	GUARD_OUT(rc, ike_keys_derive(&sa->suite, shared, shared_len, sa->ni, sa->ni_len, sa->nr,
-				      sa->nr_len, sa->spi_i, sa->spi_r, false, NULL, &sa->keys));
+	                              sa->nr_len, sa->spi_i, sa->spi_r, false, NULL, &sa->keys));
 	sa->have_keys = true;
 out:
 	secret_wipe(shared, sizeof(shared));
@@ -262,8 +266,10 @@ out:
 
 static RESULT build_init_response(struct ike_sa *sa, uint8_t num)
 {
-	struct ike_hdr h = {.spi_i = sa->spi_i, .spi_r = sa->spi_r,
-			    .exchange = IKEV2_EXCH_IKE_SA_INIT, .flags = IKEV2_FLAG_RESPONSE};
+	struct ike_hdr h = {.spi_i = sa->spi_i,
+	                    .spi_r = sa->spi_r,
+	                    .exchange = IKEV2_EXCH_IKE_SA_INIT,
+	                    .flags = IKEV2_FLAG_RESPONSE};
 	struct ike_sa_payload *ans = malloc(sizeof(*ans));
 	struct ike_builder b;
 	uint8_t ke[CRYPTO_MAX_DH_PUB_LEN];
@@ -289,8 +295,8 @@ out:
 }
 
 static void responder_create(struct ike_tunnel *t, struct ike_sock *s, bool natt,
-			     const struct addr *from, uint16_t port, const struct ike_hdr *h,
-			     const uint8_t *data, size_t len, const struct ike_payloads *p)
+                             const struct addr *from, uint16_t port, const struct ike_hdr *h,
+                             const uint8_t *data, size_t len, const struct ike_payloads *p)
 {
 	struct ike_suite suite;
 	struct ike_sa *sa;
@@ -326,7 +332,7 @@ static void responder_create(struct ike_tunnel *t, struct ike_sock *s, bool natt
 }
 
 void ike_init_request(struct ike_sock *s, bool natt, const struct addr *from, uint16_t port,
-		      const struct ike_hdr *h, const uint8_t *data, size_t len)
+                      const struct ike_hdr *h, const uint8_t *data, size_t len)
 {
 	struct ike_chain *c = malloc(sizeof(*c));
 	struct ike_payloads *p = malloc(sizeof(*p));
@@ -334,8 +340,8 @@ void ike_init_request(struct ike_sock *s, bool natt, const struct addr *from, ui
 	struct ike_sa *old;
 
 	for (t = s->ctx->tunnels; t; t = t->next)
-		if (t->sock == s && (addr_equal(&t->m.outside_remote, from) ||
-				     t->m.outside_remote.family == 0))
+		if (t->sock == s &&
+		    (addr_equal(&t->m.outside_remote, from) || t->m.outside_remote.family == 0))
 			break;
 	if (!c || !p || !t || h->spi_r != 0 || h->msg_id != 0)
 		goto out;
@@ -343,7 +349,8 @@ void ike_init_request(struct ike_sock *s, bool natt, const struct addr *from, ui
 	if (old) {
 		/* RFC 7296 2.1: a retransmitted IKE_SA_INIT gets the same answer */
 		if (old->state == IKE_SA_INIT_DONE)
-			ike_net_send_raw(s, natt, from, port, old->init_resp.data, old->init_resp.len);
+			ike_net_send_raw(s, natt, from, port, old->init_resp.data,
+			                 old->init_resp.len);
 		goto out;
 	}
 	ike_payloads_init(p);
@@ -401,9 +408,9 @@ static RESULT initiator_keys(struct ike_sa *sa, const struct ike_payloads *p)
 	if (p->ke_group != sa->ke_group || sa->suite.dh != sa->ke_group)
 		return E_IKE_KE;
 	GUARD_OUT(rc, crypto_dh_shared(sa->dh, p->ke_data, p->ke_len, shared, sizeof(shared),
-				       &shared_len));
+	                               &shared_len));
 	GUARD_OUT(rc, ike_keys_derive(&sa->suite, shared, shared_len, sa->ni, sa->ni_len, sa->nr,
-				      sa->nr_len, sa->spi_i, sa->spi_r, true, NULL, &sa->keys));
+	                              sa->nr_len, sa->spi_i, sa->spi_r, true, NULL, &sa->keys));
 	sa->have_keys = true;
 out:
 	secret_wipe(shared, sizeof(shared));
@@ -428,8 +435,7 @@ static RESULT init_accept(struct ike_sa *sa, const struct ike_hdr *h, const stru
 	return E_OK;
 }
 
-void ike_init_response(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *data,
-		       size_t len)
+void ike_init_response(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *data, size_t len)
 {
 	struct ike_chain *c = malloc(sizeof(*c));
 	struct ike_payloads *p = malloc(sizeof(*p));
@@ -448,7 +454,9 @@ void ike_init_response(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t
 	err = ike_payloads_error(p);
 	if (err) {
 		if (err->type == IKEV2_N_NO_PROPOSAL_CHOSEN)
-			ike_log_event(t, "no-proposal-peer", "No Proposal Match Found. Notifying with \"No proposal chosen\"");
+			ike_log_event(
+			    t, "no-proposal-peer",
+			    "No Proposal Match Found. Notifying with \"No proposal chosen\"");
 		ike_sa_request_done(sa);
 		ike_sa_kill(sa, "IKE_SA_INIT refused by the peer");
 		goto out;

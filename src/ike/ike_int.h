@@ -22,20 +22,21 @@
 
 #define IKE_MAX_SOCKS 8
 #define IKE_COOKIE_THRESHOLD_DEFAULT 10
-#define IKE_RETRANSMIT_BASE_MS 1000u  /* first retransmission after 1 s ... */
-#define IKE_RETRANSMIT_MAX_MS 16000u  /* ... doubling up to 16 s ... */
-#define IKE_RETRANSMIT_TRIES 5u       /* ... 5 retransmissions, then give up (~47 s) */
+#define IKE_RETRANSMIT_BASE_MS 1000u    /* first retransmission after 1 s ... */
+#define IKE_RETRANSMIT_MAX_MS 16000u    /* ... doubling up to 16 s ... */
+#define IKE_RETRANSMIT_TRIES 5u         /* ... 5 retransmissions, then give up (~47 s) */
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000u /* un-established responder SA lifetime */
-#define IKE_RETRY_INITIATE_MS 5000u   /* AWS initiator: keep trying to establish */
-#define IKE_NATT_KEEPALIVE_MS 20000u  /* RFC 3948 4: keepalive when behind a NAT */
+#define IKE_RETRY_INITIATE_MS 5000u     /* AWS initiator: keep trying to establish */
+#define IKE_NATT_KEEPALIVE_MS 20000u    /* RFC 3948 4: keepalive when behind a NAT */
 #define IKE_NONCE_LEN 32
 #define IKE_COOKIE_LEN 32
-#define IKE_DPD_INTERVAL_MS 10000u /* G:333-337: probe after 10 s of silence; dead after dpd_timeout */
+#define IKE_DPD_INTERVAL_MS                                                                        \
+	10000u /* G:333-337: probe after 10 s of silence; dead after dpd_timeout */
 
 enum ike_sa_state {
-	IKE_SA_INIT_SENT,  /* initiator: waiting for the IKE_SA_INIT response */
-	IKE_SA_INIT_DONE,  /* responder: waiting for IKE_AUTH */
-	IKE_SA_AUTH_SENT,  /* initiator: waiting for the IKE_AUTH response */
+	IKE_SA_INIT_SENT, /* initiator: waiting for the IKE_SA_INIT response */
+	IKE_SA_INIT_DONE, /* responder: waiting for IKE_AUTH */
+	IKE_SA_AUTH_SENT, /* initiator: waiting for the IKE_AUTH response */
 	IKE_SA_ESTABLISHED,
 	IKE_SA_DELETING,
 	IKE_SA_DEAD, /* freed at the end of the current dispatch */
@@ -71,6 +72,7 @@ struct ike_child {
 	uint8_t collision_nonce[IKE_NONCE_MAX];
 	size_t collision_len;
 	struct ev_timer rekey_timer;
+	struct ev_timer expire_timer; /* hard lifetime (phase 2) */
 	struct ike_sa *sa;
 };
 
@@ -90,8 +92,8 @@ enum ike_req_kind {
 struct ike_rekey {
 	struct crypto_dh *dh;
 	uint8_t ni[IKE_NONCE_LEN];
-	uint32_t new_spi_in;  /* child rekey */
-	uint64_t new_spi;     /* IKE rekey: our SPI of the new IKE SA */
+	uint32_t new_spi_in; /* child rekey */
+	uint64_t new_spi;    /* IKE rekey: our SPI of the new IKE SA */
 	struct ike_child *old_child;
 	uint16_t dh_group;
 };
@@ -122,13 +124,13 @@ struct ike_sa {
 	bool nat_local, nat_remote;
 
 	/* message IDs, window size 1 (RFC 7296 2.3) */
-	uint32_t next_msgid;  /* of our next request */
-	uint32_t peer_msgid;  /* expected of the peer's next request */
-	struct wbuf req;      /* outstanding request (sent bytes, no marker) */
+	uint32_t next_msgid; /* of our next request */
+	uint32_t peer_msgid; /* expected of the peer's next request */
+	struct wbuf req;     /* outstanding request (sent bytes, no marker) */
 	enum ike_req_kind req_kind;
 	unsigned req_tries;
 	struct ev_timer retx_timer;
-	struct wbuf resp;     /* our last response, for retransmitted requests */
+	struct wbuf resp; /* our last response, for retransmitted requests */
 	uint32_t resp_msgid;
 	bool have_resp;
 
@@ -137,10 +139,10 @@ struct ike_sa {
 	struct ev_timer life_timer; /* IKE rekey (established) or half-open timeout */
 	struct ev_timer dpd_timer;
 	struct ev_timer keepalive_timer;
-	struct ev_timer delete_timer; /* delayed delete of a rekeyed SA */
+	struct ev_timer expire_timer; /* hard lifetime (phase 1), when rekeying never succeeded */
 	uint64_t last_rx_ms;
 	uint32_t del_spi_in; /* CHILD SA our pending DELETE names */
-	bool rekeyed; /* replaced by a newer IKE SA */
+	bool rekeyed;        /* replaced by a newer IKE SA */
 };
 
 struct ike_tunnel {
@@ -161,7 +163,7 @@ RESULT ike_sock_get(struct ike_ctx *ctx, const struct addr *local, struct ike_so
 void ike_sock_put(struct ike_sock *s);
 RESULT ike_net_send(struct ike_sa *sa, const struct wbuf *msg);
 void ike_net_send_raw(struct ike_sock *s, bool natt, const struct addr *to, uint16_t port,
-		      const uint8_t *data, size_t len);
+                      const uint8_t *data, size_t len);
 void ike_net_keepalive_start(struct ike_sa *sa);
 
 /* ike_sa.c */
@@ -170,12 +172,12 @@ void ike_sa_kill(struct ike_sa *sa, const char *why);
 void ike_sa_reap(struct ike_tunnel *t);
 struct ike_sa *ike_sa_current(struct ike_tunnel *t);
 void ike_dispatch(struct ike_sock *s, bool natt, const struct addr *from, uint16_t port,
-		  const uint8_t *data, size_t len);
+                  const uint8_t *data, size_t len);
 /* Build an encrypted message: inner payloads (ike_inner_begin'd) into out. */
 RESULT ike_sa_seal(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
-		   struct wbuf *inner, struct wbuf *out);
+                   struct wbuf *inner, struct wbuf *out);
 RESULT ike_sa_request(struct ike_sa *sa, uint8_t exchange, enum ike_req_kind kind,
-		      struct wbuf *inner);
+                      struct wbuf *inner);
 RESULT ike_sa_respond(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner);
 void ike_sa_request_done(struct ike_sa *sa);
 void ike_sa_established(struct ike_sa *sa);
@@ -186,32 +188,32 @@ void ike_tunnel_status(struct ike_tunnel *t);
 /* ike_init.c */
 RESULT ike_init_start(struct ike_tunnel *t);
 void ike_init_request(struct ike_sock *s, bool natt, const struct addr *from, uint16_t port,
-		      const struct ike_hdr *h, const uint8_t *data, size_t len);
-void ike_init_response(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *data,
-		       size_t len);
+                      const struct ike_hdr *h, const uint8_t *data, size_t len);
+void ike_init_response(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *data, size_t len);
 void ike_send_plain_notify(struct ike_sock *s, bool natt, const struct addr *to, uint16_t port,
-			   const struct ike_hdr *req, uint16_t type, const uint8_t *data, size_t len);
+                           const struct ike_hdr *req, uint16_t type, const uint8_t *data,
+                           size_t len);
 RESULT ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct addr *a, uint16_t port,
-		     uint8_t out[20]);
+                     uint8_t out[20]);
 
 /* ike_auth.c */
 RESULT ike_auth_send(struct ike_sa *sa);
 void ike_auth_request(struct ike_sa *sa, const struct ike_payloads *p);
 void ike_auth_response(struct ike_sa *sa, const struct ike_payloads *p);
 RESULT ike_auth_compute(struct ike_sa *sa, bool of_initiator, const struct ike_id *id_rest,
-			uint8_t *out, size_t *out_len);
+                        uint8_t *out, size_t *out_len);
 void ike_id_own(const struct ike_tunnel *t, uint8_t buf[4]);
 
 /* ike_child.c */
 RESULT ike_child_install(struct ike_sa *sa, const struct ike_suite *s, uint32_t spi_in,
-			 uint32_t spi_out, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
-			 size_t ni_len, const uint8_t *nr, size_t nr_len, bool we_initiated,
-			 bool rekey, struct ike_child **out);
+                         uint32_t spi_out, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+                         size_t ni_len, const uint8_t *nr, size_t nr_len, bool we_initiated,
+                         bool rekey, struct ike_child **out);
 void ike_child_free(struct ike_child *c, bool report);
 struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out);
 struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi_in);
 RESULT ike_child_ts_select(const struct ike_tunnel *t, const struct ike_payloads *p,
-			   struct ike_ts_payload *tsi, struct ike_ts_payload *tsr);
+                           struct ike_ts_payload *tsi, struct ike_ts_payload *tsr);
 void ike_ts_from_prefix(const struct prefix *pf, struct ike_ts_payload *ts);
 RESULT ike_spi_random32(uint32_t *spi);
 RESULT ike_spi_random64(uint64_t *spi);
@@ -229,12 +231,15 @@ void ike_info_response(struct ike_sa *sa, enum ike_req_kind kind, const struct i
 RESULT ike_info_delete_child(struct ike_sa *sa, struct ike_child *c);
 RESULT ike_info_delete_ike(struct ike_sa *sa);
 void ike_dpd_arm(struct ike_sa *sa);
+/* Hard lifetime reached: DELETE (best effort) and drop. */
+void ike_info_expire_child(struct ike_child *c);
+void ike_info_expire_ike(struct ike_sa *sa);
 /* Error notify in a response to a request (encrypted when the SA has keys). */
 void ike_info_notify_response(struct ike_sa *sa, uint8_t exchange, uint16_t type,
-			      const uint8_t *data, size_t len);
+                              const uint8_t *data, size_t len);
 
 /* ike_log.c: the guide's tunnel log messages, as log lines and structured records */
 void ike_log_event(const struct ike_tunnel *t, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

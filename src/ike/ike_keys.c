@@ -26,8 +26,8 @@ static void put_spi(uint8_t *p, uint64_t spi)
 /* RFC 7296 2.14: {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
  *   = prf+ (SKEYSEED, Ni | Nr | SPIi | SPIr) */
 static RESULT keys_expand(const struct ike_suite *s, const uint8_t *skeyseed, const uint8_t *ni,
-			  size_t ni_len, const uint8_t *nr, size_t nr_len, uint64_t spi_i,
-			  uint64_t spi_r, bool initiator, struct ike_keys *k)
+                          size_t ni_len, const uint8_t *nr, size_t nr_len, uint64_t spi_i,
+                          uint64_t spi_r, bool initiator, struct ike_keys *k)
 {
 	uint8_t seed[2 * IKE_NONCE_MAX + 16], km[7 * 64 + 2 * 36];
 	size_t pl = crypto_prf_len(s->prf), il = s->integ ? crypto_integ_key_len(s->integ) : 0;
@@ -54,18 +54,18 @@ static RESULT keys_expand(const struct ike_suite *s, const uint8_t *skeyseed, co
 	k->prf = s->prf;
 	k->prf_len = pl;
 	GUARD_OUT(rc, crypto_aead_new(s->encr, s->key_bits, s->integ, initiator ? ei : er, el,
-				      initiator ? ai : ar, il, &k->out));
+	                              initiator ? ai : ar, il, &k->out));
 	GUARD_OUT(rc, crypto_aead_new(s->encr, s->key_bits, s->integ, initiator ? er : ei, el,
-				      initiator ? ar : ai, il, &k->in));
+	                              initiator ? ar : ai, il, &k->in));
 out:
 	secret_wipe(km, sizeof(km));
 	return rc;
 }
 
 RESULT ike_keys_derive(const struct ike_suite *s, const uint8_t *gir, size_t gir_len,
-		       const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-		       uint64_t spi_i, uint64_t spi_r, bool initiator, const struct ike_keys *old,
-		       struct ike_keys *k)
+                       const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+                       uint64_t spi_i, uint64_t spi_r, bool initiator, const struct ike_keys *old,
+                       struct ike_keys *k)
 {
 	uint8_t key[2 * IKE_NONCE_MAX], skeyseed[CRYPTO_MAX_PRF_LEN];
 	uint8_t data[CRYPTO_MAX_DH_SHARED_LEN + 2 * IKE_NONCE_MAX];
@@ -85,7 +85,7 @@ RESULT ike_keys_derive(const struct ike_suite *s, const uint8_t *gir, size_t gir
 		memcpy(data + gir_len, ni, ni_len);
 		memcpy(data + gir_len + ni_len, nr, nr_len);
 		GUARD_OUT(rc, crypto_prf(old->prf, old->sk_d, old->prf_len, data,
-					 gir_len + ni_len + nr_len, skeyseed));
+		                         gir_len + ni_len + nr_len, skeyseed));
 	}
 	GUARD_OUT(rc, keys_expand(s, skeyseed, ni, ni_len, nr, nr_len, spi_i, spi_r, initiator, k));
 out:
@@ -100,8 +100,8 @@ out:
 /* RFC 7296 2.17: KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr); the initiator-to-responder
  * encryption and integrity keys come first, then the responder-to-initiator ones. */
 RESULT ike_child_keys_derive(const struct ike_keys *ike, const struct ike_suite *s,
-			     const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
-			     const uint8_t *nr, size_t nr_len, struct ike_child_keys *ck)
+                             const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
+                             const uint8_t *nr, size_t nr_len, struct ike_child_keys *ck)
 {
 	uint8_t seed[CRYPTO_MAX_DH_SHARED_LEN + 2 * IKE_NONCE_MAX], km[2 * (36 + 64)];
 	size_t el = crypto_encr_keymat_len(s->encr, s->key_bits);
@@ -117,7 +117,7 @@ RESULT ike_child_keys_derive(const struct ike_keys *ike, const struct ike_suite 
 	memcpy(seed + gir_len, ni, ni_len);
 	memcpy(seed + gir_len + ni_len, nr, nr_len);
 	GUARD_OUT(rc, crypto_prf_plus(ike->prf, ike->sk_d, ike->prf_len, seed,
-				      gir_len + ni_len + nr_len, km, 2 * (el + il)));
+	                              gir_len + ni_len + nr_len, km, 2 * (el + il)));
 	memcpy(ck->encr_i, km, el);
 	memcpy(ck->integ_i, km + el, il);
 	memcpy(ck->encr_r, km + el + il, el);
@@ -135,8 +135,8 @@ out:
  *   MACedIDForI = prf(SK_pi, RestOfInitIDPayload)
  *   AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) */
 RESULT ike_auth_psk(uint16_t prf, const char *psk, const uint8_t *sk_p, size_t sk_p_len,
-		    const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len,
-		    const uint8_t *id_rest, size_t id_rest_len, uint8_t *out)
+                    const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len,
+                    const uint8_t *id_rest, size_t id_rest_len, uint8_t *out)
 {
 	static const char pad[] = "Key Pad for IKEv2";
 	uint8_t maced[CRYPTO_MAX_PRF_LEN], key[CRYPTO_MAX_PRF_LEN];
@@ -147,7 +147,7 @@ RESULT ike_auth_psk(uint16_t prf, const char *psk, const uint8_t *sk_p, size_t s
 	wbuf_init_dyn(&w, msg_len + nonce_len + pl, 0);
 	GUARD_OUT(rc, crypto_prf(prf, sk_p, sk_p_len, id_rest, id_rest_len, maced));
 	GUARD_OUT(rc, crypto_prf(prf, (const uint8_t *)psk, strlen(psk), (const uint8_t *)pad,
-				 sizeof(pad) - 1, key));
+	                         sizeof(pad) - 1, key));
 	wbuf_put_bytes(&w, msg, msg_len);
 	wbuf_put_bytes(&w, nonce, nonce_len);
 	wbuf_put_bytes(&w, maced, pl);

@@ -26,16 +26,16 @@ struct ike_child_keys {
 
 /* Initial (old == NULL) or rekeyed (old = the IKE SA being rekeyed) IKE SA keys. */
 RESULT ike_keys_derive(const struct ike_suite *s, const uint8_t *gir, size_t gir_len,
-		       const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-		       uint64_t spi_i, uint64_t spi_r, bool initiator, const struct ike_keys *old,
-		       struct ike_keys *k);
+                       const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+                       uint64_t spi_i, uint64_t spi_r, bool initiator, const struct ike_keys *old,
+                       struct ike_keys *k);
 void ike_keys_fini(struct ike_keys *k);
 RESULT ike_child_keys_derive(const struct ike_keys *ike, const struct ike_suite *s,
-			     const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
-			     const uint8_t *nr, size_t nr_len, struct ike_child_keys *ck);
+                             const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
+                             const uint8_t *nr, size_t nr_len, struct ike_child_keys *ck);
 /* out gets crypto_prf_len(prf) bytes. */
 RESULT ike_auth_psk(uint16_t prf, const char *psk, const uint8_t *sk_p, size_t sk_p_len,
-		    const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len,
-		    const uint8_t *id_rest, size_t id_rest_len, uint8_t *out);
+                    const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len,
+                    const uint8_t *id_rest, size_t id_rest_len, uint8_t *out);
 
 #endif

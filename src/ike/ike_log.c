@@ -20,10 +20,10 @@ void ike_log_event(const struct ike_tunnel *t, const char *event, const char *fm
 	snprintf(idx, sizeof(idx), "%u", t->m.index);
 	log_info("ike", "%s: %s", t->name, msg);
 	const struct log_field fields[] = {
-		{"VpnConnectionId", t->m.vpn_id},
-		{"TunnelIndex", idx},
-		{"TunnelOutsideIPAddress", ip},
-		{"VpnLogDetail", msg},
+	    {"VpnConnectionId", t->m.vpn_id},
+	    {"TunnelIndex", idx},
+	    {"TunnelOutsideIPAddress", ip},
+	    {"VpnLogDetail", msg},
 	};
 	log_record(event, fields, sizeof(fields) / sizeof(fields[0]));
 }

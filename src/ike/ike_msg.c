@@ -187,12 +187,12 @@ static const struct {
 	uint8_t type;
 	RESULT (*decode)(struct rbuf *r, struct ike_payloads *p);
 } ike_decoders[] = {
-	{IKEV2_PL_SA, ike_dec_sa},	   {IKEV2_PL_KE, ike_dec_ke},
-	{IKEV2_PL_NONCE, ike_dec_nonce},   {IKEV2_PL_IDI, ike_dec_idi},
-	{IKEV2_PL_IDR, ike_dec_idr},	   {IKEV2_PL_AUTH, ike_dec_auth},
-	{IKEV2_PL_NOTIFY, ike_dec_notify}, {IKEV2_PL_DELETE, ike_dec_delete},
-	{IKEV2_PL_TSI, ike_dec_tsi},	   {IKEV2_PL_TSR, ike_dec_tsr},
-	{IKEV2_PL_VENDOR, ike_dec_vendor},
+    {IKEV2_PL_SA, ike_dec_sa},         {IKEV2_PL_KE, ike_dec_ke},
+    {IKEV2_PL_NONCE, ike_dec_nonce},   {IKEV2_PL_IDI, ike_dec_idi},
+    {IKEV2_PL_IDR, ike_dec_idr},       {IKEV2_PL_AUTH, ike_dec_auth},
+    {IKEV2_PL_NOTIFY, ike_dec_notify}, {IKEV2_PL_DELETE, ike_dec_delete},
+    {IKEV2_PL_TSI, ike_dec_tsi},       {IKEV2_PL_TSR, ike_dec_tsr},
+    {IKEV2_PL_VENDOR, ike_dec_vendor},
 };
 
 /* Payloads we recognise but do not use (CERT, CERTREQ, CP, EAP, SKF) are skipped: with PSK

@@ -27,12 +27,9 @@
  *   otherwise          -> 1 (ESP: the data plane's socket, which joins the group second)
  * An index beyond the group falls back to the hash, i.e. to our socket when we are alone. */
 static struct sock_filter ike_natt_bpf[] = {
-	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 4, 0, 3),
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
-	BPF_STMT(BPF_RET | BPF_K, 1),
-	BPF_STMT(BPF_RET | BPF_K, 0),
+    BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 4, 0, 3),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, 1),          BPF_STMT(BPF_RET | BPF_K, 0),
 };
 
 static RESULT sock_open(const struct addr *a, uint16_t port, bool reuseport, int *out)
@@ -46,7 +43,7 @@ static RESULT sock_open(const struct addr *a, uint16_t port, bool reuseport, int
 		return E_SYSTEM;
 	if (reuseport) {
 		struct sock_fprog prog = {sizeof(ike_natt_bpf) / sizeof(ike_natt_bpf[0]),
-					  ike_natt_bpf};
+		                          ike_natt_bpf};
 
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
 		    setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0)
@@ -89,7 +86,8 @@ static void sock_read(struct ike_sock *s, int fd, bool natt)
 				continue;
 			if (rbuf_get_u32(&r, &marker) != E_OK || marker != 0) {
 				if (log_ratelimit_ok(&ctx->rl_drop))
-					log_debug("ike", "dropping ESP-in-UDP without a data plane");
+					log_debug("ike",
+					          "dropping ESP-in-UDP without a data plane");
 				continue;
 			}
 		}
@@ -172,7 +170,7 @@ void ike_sock_put(struct ike_sock *s)
 }
 
 void ike_net_send_raw(struct ike_sock *s, bool natt, const struct addr *to, uint16_t port,
-		      const uint8_t *data, size_t len)
+                      const uint8_t *data, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;

@@ -78,7 +78,7 @@ RESULT ike_id_decode(struct rbuf *r, struct ike_id *id)
 }
 
 void ike_id_build(struct ike_builder *b, uint8_t pl_type, uint8_t id_type, const uint8_t *data,
-		  size_t len)
+                  size_t len)
 {
 	size_t pl = ike_build_pl_begin(b, pl_type);
 
@@ -134,7 +134,7 @@ RESULT ike_notify_decode(struct rbuf *r, struct ike_notify *n)
 }
 
 void ike_notify_build(struct ike_builder *b, uint8_t proto, const uint8_t *spi, size_t spi_len,
-		      uint16_t type, const uint8_t *data, size_t len)
+                      uint16_t type, const uint8_t *data, size_t len)
 {
 	size_t pl = ike_build_pl_begin(b, IKEV2_PL_NOTIFY);
 

@@ -114,8 +114,8 @@ RESULT ike_sa_decode(struct rbuf *r, struct ike_sa_payload *sa)
 			return E_IKE_SYNTAX;
 		/* RFC 7296 3.3.1: the first proposal is 1, later ones the same or one more */
 		if (sa->nprop == 0 ? sa->prop[0].num != 1
-				   : (sa->prop[sa->nprop].num != sa->prop[sa->nprop - 1].num &&
-				      sa->prop[sa->nprop].num != sa->prop[sa->nprop - 1].num + 1))
+		                   : (sa->prop[sa->nprop].num != sa->prop[sa->nprop - 1].num &&
+		                      sa->prop[sa->nprop].num != sa->prop[sa->nprop - 1].num + 1))
 			return E_IKE_SYNTAX;
 		sa->nprop++;
 	}

@@ -24,24 +24,24 @@ static const struct {
 	uint16_t id;
 	uint16_t bits;
 } ike_encr_map[MODEL_ENCR__COUNT] = {
-	[MODEL_ENCR_AES128] = {CRYPTO_ENCR_AES_CBC, 128},
-	[MODEL_ENCR_AES256] = {CRYPTO_ENCR_AES_CBC, 256},
-	[MODEL_ENCR_AES128_GCM16] = {CRYPTO_ENCR_AES_GCM_16, 128},
-	[MODEL_ENCR_AES256_GCM16] = {CRYPTO_ENCR_AES_GCM_16, 256},
+    [MODEL_ENCR_AES128] = {CRYPTO_ENCR_AES_CBC, 128},
+    [MODEL_ENCR_AES256] = {CRYPTO_ENCR_AES_CBC, 256},
+    [MODEL_ENCR_AES128_GCM16] = {CRYPTO_ENCR_AES_GCM_16, 128},
+    [MODEL_ENCR_AES256_GCM16] = {CRYPTO_ENCR_AES_GCM_16, 256},
 };
 
 static const uint16_t ike_integ_map[MODEL_INTEG__COUNT] = {
-	[MODEL_INTEG_SHA1] = CRYPTO_INTEG_HMAC_SHA1_96,
-	[MODEL_INTEG_SHA2_256] = CRYPTO_INTEG_HMAC_SHA2_256_128,
-	[MODEL_INTEG_SHA2_384] = CRYPTO_INTEG_HMAC_SHA2_384_192,
-	[MODEL_INTEG_SHA2_512] = CRYPTO_INTEG_HMAC_SHA2_512_256,
+    [MODEL_INTEG_SHA1] = CRYPTO_INTEG_HMAC_SHA1_96,
+    [MODEL_INTEG_SHA2_256] = CRYPTO_INTEG_HMAC_SHA2_256_128,
+    [MODEL_INTEG_SHA2_384] = CRYPTO_INTEG_HMAC_SHA2_384_192,
+    [MODEL_INTEG_SHA2_512] = CRYPTO_INTEG_HMAC_SHA2_512_256,
 };
 
 static const uint16_t ike_prf_map[MODEL_INTEG__COUNT] = {
-	[MODEL_INTEG_SHA1] = CRYPTO_PRF_HMAC_SHA1,
-	[MODEL_INTEG_SHA2_256] = CRYPTO_PRF_HMAC_SHA2_256,
-	[MODEL_INTEG_SHA2_384] = CRYPTO_PRF_HMAC_SHA2_384,
-	[MODEL_INTEG_SHA2_512] = CRYPTO_PRF_HMAC_SHA2_512,
+    [MODEL_INTEG_SHA1] = CRYPTO_PRF_HMAC_SHA1,
+    [MODEL_INTEG_SHA2_256] = CRYPTO_PRF_HMAC_SHA2_256,
+    [MODEL_INTEG_SHA2_384] = CRYPTO_PRF_HMAC_SHA2_384,
+    [MODEL_INTEG_SHA2_512] = CRYPTO_PRF_HMAC_SHA2_512,
 };
 
 #define IKE_DH_MAX_GROUP 31
@@ -62,7 +62,8 @@ bool ike_proposal_dh_allowed(uint32_t mask, uint16_t group)
 static bool prop_has(const struct ike_proposal *p, uint8_t type, uint16_t id, uint16_t bits)
 {
 	for (size_t i = 0; i < p->ntrans; i++)
-		if (p->trans[i].type == type && p->trans[i].id == id && p->trans[i].key_bits == bits)
+		if (p->trans[i].type == type && p->trans[i].id == id &&
+		    p->trans[i].key_bits == bits)
 			return true;
 	return false;
 }
@@ -77,12 +78,12 @@ static bool prop_has_type(const struct ike_proposal *p, uint8_t type, bool ignor
 
 /* Does proposal p contain every transform of s (and nothing it must not have)? */
 static bool prop_matches(const struct ike_proposal *p, const struct ike_suite *s, bool ike,
-			 enum ike_prop_dh dh)
+                         enum ike_prop_dh dh)
 {
 	if (!prop_has(p, IKEV2_TRANS_ENCR, s->encr, s->key_bits))
 		return false;
 	if (s->integ ? !prop_has(p, IKEV2_TRANS_INTEG, s->integ, 0)
-		     : prop_has_type(p, IKEV2_TRANS_INTEG, true))
+	             : prop_has_type(p, IKEV2_TRANS_INTEG, true))
 		return false; /* RFC 5282 8: AEAD proposals carry no (or NONE) integrity */
 	if (ike && !prop_has(p, IKEV2_TRANS_PRF, s->prf, 0))
 		return false;
@@ -98,7 +99,7 @@ static bool prop_matches(const struct ike_proposal *p, const struct ike_suite *s
 }
 
 static bool find_prop(const struct ike_sa_payload *sa, uint8_t proto, const struct ike_suite *s,
-		      enum ike_prop_dh dh, size_t *index)
+                      enum ike_prop_dh dh, size_t *index)
 {
 	for (size_t i = 0; i < sa->nprop; i++) {
 		if (sa->prop[i].proto != proto)
@@ -113,7 +114,7 @@ static bool find_prop(const struct ike_sa_payload *sa, uint8_t proto, const stru
 
 /* Try every DH group of the list (lowest first) for a fixed encr/integ/prf. */
 static bool try_dh(const struct ike_sa_payload *sa, uint8_t proto, uint32_t dh_mask,
-		   enum ike_prop_dh dh, struct ike_suite *s, size_t *index)
+                   enum ike_prop_dh dh, struct ike_suite *s, size_t *index)
 {
 	if (dh != IKE_PROP_DH_REQUIRE) {
 		s->dh = 0;
@@ -130,7 +131,7 @@ static bool try_dh(const struct ike_sa_payload *sa, uint8_t proto, uint32_t dh_m
 }
 
 static bool try_prf(const struct ike_sa_payload *sa, uint8_t proto, uint32_t integ_mask,
-		    uint32_t dh_mask, enum ike_prop_dh dh, struct ike_suite *s, size_t *index)
+                    uint32_t dh_mask, enum ike_prop_dh dh, struct ike_suite *s, size_t *index)
 {
 	if (proto != IKEV2_PROTO_IKE) {
 		s->prf = 0;
@@ -147,8 +148,8 @@ static bool try_prf(const struct ike_sa_payload *sa, uint8_t proto, uint32_t int
 }
 
 static RESULT select_common(uint32_t encr_mask, uint32_t integ_mask, uint32_t dh_mask,
-			    const struct ike_sa_payload *sa, uint8_t proto, enum ike_prop_dh dh,
-			    struct ike_suite *out, size_t *index)
+                            const struct ike_sa_payload *sa, uint8_t proto, enum ike_prop_dh dh,
+                            struct ike_suite *out, size_t *index)
 {
 	struct ike_suite s;
 
@@ -179,19 +180,19 @@ found:
 }
 
 RESULT ike_proposal_select_ike(const struct model_tunnel_options *o,
-			       const struct ike_sa_payload *sa, struct ike_suite *out,
-			       size_t *index)
+                               const struct ike_sa_payload *sa, struct ike_suite *out,
+                               size_t *index)
 {
 	return select_common(o->phase1_encr, o->phase1_integ, o->phase1_dh, sa, IKEV2_PROTO_IKE,
-			     IKE_PROP_DH_REQUIRE, out, index);
+	                     IKE_PROP_DH_REQUIRE, out, index);
 }
 
 RESULT ike_proposal_select_child(const struct model_tunnel_options *o,
-				 const struct ike_sa_payload *sa, enum ike_prop_dh dh,
-				 struct ike_suite *out, size_t *index)
+                                 const struct ike_sa_payload *sa, enum ike_prop_dh dh,
+                                 struct ike_suite *out, size_t *index)
 {
-	return select_common(o->phase2_encr, o->phase2_integ, o->phase2_dh, sa, IKEV2_PROTO_ESP,
-			     dh, out, index);
+	return select_common(o->phase2_encr, o->phase2_integ, o->phase2_dh, sa, IKEV2_PROTO_ESP, dh,
+	                     out, index);
 }
 
 static void add_trans(struct ike_proposal *p, uint8_t type, uint16_t id, uint16_t bits)
@@ -211,8 +212,8 @@ static void add_dh_list(struct ike_proposal *p, uint32_t mask, uint16_t first)
 
 /* One proposal for the CBC ciphers, one for the AEAD ones (RFC 5282 8: never mixed). */
 static void offer(uint32_t encr_mask, uint32_t integ_mask, bool ike, uint32_t dh_mask,
-		  uint16_t dh_first, uint8_t proto, const uint8_t *spi, size_t spi_len,
-		  struct ike_sa_payload *out)
+                  uint16_t dh_first, uint8_t proto, const uint8_t *spi, size_t spi_len,
+                  struct ike_sa_payload *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (int aead = 0; aead <= 1; aead++) {
@@ -223,7 +224,7 @@ static void offer(uint32_t encr_mask, uint32_t integ_mask, bool ike, uint32_t dh
 			if ((encr_mask & (1u << e)) &&
 			    (ike_encr_map[e].id == CRYPTO_ENCR_AES_GCM_16) == (aead == 1))
 				add_trans(p, IKEV2_TRANS_ENCR, ike_encr_map[e].id,
-					  ike_encr_map[e].bits);
+				          ike_encr_map[e].bits);
 		if (p->ntrans == 0)
 			continue;
 		for (unsigned i = 0; i < MODEL_INTEG__COUNT; i++) {
@@ -248,24 +249,24 @@ static void offer(uint32_t encr_mask, uint32_t integ_mask, bool ike, uint32_t dh
 }
 
 void ike_proposal_offer_ike(const struct model_tunnel_options *o, uint16_t dh_first,
-			    const uint8_t *spi, size_t spi_len, struct ike_sa_payload *out)
+                            const uint8_t *spi, size_t spi_len, struct ike_sa_payload *out)
 {
 	offer(o->phase1_encr, o->phase1_integ, true, o->phase1_dh, dh_first, IKEV2_PROTO_IKE, spi,
 	      spi_len, out);
 }
 
-void ike_proposal_offer_child(const struct model_tunnel_options *o, uint16_t pfs_dh,
-			      uint32_t spi, struct ike_sa_payload *out)
+void ike_proposal_offer_child(const struct model_tunnel_options *o, uint16_t pfs_dh, uint32_t spi,
+                              struct ike_sa_payload *out)
 {
 	uint8_t b[4] = {(uint8_t)(spi >> 24), (uint8_t)(spi >> 16), (uint8_t)(spi >> 8),
-			(uint8_t)spi};
+	                (uint8_t)spi};
 
 	offer(o->phase2_encr, o->phase2_integ, false, pfs_dh ? MODEL_DH_MASK(pfs_dh) : 0, pfs_dh,
 	      IKEV2_PROTO_ESP, b, 4, out);
 }
 
 void ike_proposal_from_suite(const struct ike_suite *s, uint8_t num, uint8_t proto,
-			     const uint8_t *spi, size_t spi_len, struct ike_sa_payload *out)
+                             const uint8_t *spi, size_t spi_len, struct ike_sa_payload *out)
 {
 	struct ike_proposal *p = &out->prop[0];
 
@@ -289,7 +290,7 @@ void ike_proposal_from_suite(const struct ike_suite *s, uint8_t num, uint8_t pro
 
 /* RFC 7296 3.3.6: the responder answers with exactly one proposal, one transform per type. */
 RESULT ike_proposal_read_answer(const struct ike_sa_payload *sa, uint8_t proto,
-				struct ike_suite *out)
+                                struct ike_suite *out)
 {
 	const struct ike_proposal *p = &sa->prop[0];
 	bool seen[6] = {false};
@@ -323,11 +324,13 @@ RESULT ike_proposal_read_answer(const struct ike_sa_payload *sa, uint8_t proto,
 
 static const char *encr_name(uint16_t id)
 {
-	return id == CRYPTO_ENCR_AES_CBC ? "AES_CBC" : id == CRYPTO_ENCR_AES_GCM_16 ? "AES_GCM_16" : "?";
+	return id == CRYPTO_ENCR_AES_CBC      ? "AES_CBC"
+	       : id == CRYPTO_ENCR_AES_GCM_16 ? "AES_GCM_16"
+	                                      : "?";
 }
 
 void ike_suite_format(const struct ike_suite *s, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s_%u/integ %u/prf %u/dh %u", encr_name(s->encr), s->key_bits,
-		 s->integ, s->prf, s->dh);
+	snprintf(buf, cap, "%s_%u/integ %u/prf %u/dh %u", encr_name(s->encr), s->key_bits, s->integ,
+	         s->prf, s->dh);
 }

@@ -23,7 +23,8 @@ void ike_rekey_fini(struct ike_rekey *rk)
 
 static void put32(uint8_t b[4], uint32_t v)
 {
-	b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8), b[3] = (uint8_t)v;
+	b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8),
+	b[3] = (uint8_t)v;
 }
 
 static void put64(uint8_t b[8], uint64_t v)
@@ -75,7 +76,7 @@ static RESULT rekey_ke(struct ike_sa *sa, uint16_t group, struct ike_builder *b)
 static void log_ccsa(struct ike_sa *sa, const char *what, uint32_t id)
 {
 	ike_log_event(sa->tun, "create-child-sa", "AWS tunnel %s (id=%u) for CREATE_CHILD_SA", what,
-		      id);
+	              id);
 }
 
 RESULT ike_rekey_child_start(struct ike_sa *sa, struct ike_child *c)
@@ -134,7 +135,8 @@ RESULT ike_rekey_ike_start(struct ike_sa *sa)
 		GUARD_OUT(rc, rekey_ke(sa, sa->rk.dh_group ? sa->rk.dh_group : sa->suite.dh, &b));
 		sa->rk.new_spi = keep;
 	}
-	log_info("ike", "%s: rekeying IKE SA %016llx_i", sa->tun->name, (unsigned long long)sa->spi_i);
+	log_info("ike", "%s: rekeying IKE SA %016llx_i", sa->tun->name,
+	         (unsigned long long)sa->spi_i);
 	rc = ike_sa_request(sa, IKEV2_EXCH_CREATE_CHILD_SA, IKE_REQ_IKE_REKEY, &inner);
 out:
 	free(offer);
@@ -143,7 +145,7 @@ out:
 }
 
 static RESULT dh_shared(struct crypto_dh *dh, const struct ike_payloads *p, uint8_t *out,
-			size_t *len)
+                        size_t *len)
 {
 	if (!p->have_ke || p->ke_group != crypto_dh_group(dh))
 		return E_IKE_KE;
@@ -152,8 +154,8 @@ static RESULT dh_shared(struct crypto_dh *dh, const struct ike_payloads *p, uint
 
 /* New IKE SA from a rekey; children move over (RFC 7296 2.18). */
 static RESULT ike_sa_from_rekey(struct ike_sa *old, const struct ike_suite *s, bool initiator,
-				uint64_t spi_i, uint64_t spi_r, const uint8_t *gir, size_t gir_len,
-				const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
+                                uint64_t spi_i, uint64_t spi_r, const uint8_t *gir, size_t gir_len,
+                                const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
 {
 	struct ike_sa *sa;
 
@@ -171,7 +173,7 @@ static RESULT ike_sa_from_rekey(struct ike_sa *old, const struct ike_suite *s, b
 	memcpy(sa->nr, nr, nr_len);
 	sa->nr_len = nr_len;
 	if (ike_keys_derive(s, gir, gir_len, ni, ni_len, nr, nr_len, spi_i, spi_r, initiator,
-			    &old->keys, &sa->keys) != E_OK) {
+	                    &old->keys, &sa->keys) != E_OK) {
 		ike_sa_kill(sa, "rekey key derivation failed");
 		return E_CRYPTO;
 	}
@@ -210,7 +212,7 @@ static void respond_ike_rekey(struct ike_sa *sa, const struct ike_payloads *p)
 	    p->sa.prop[idx].spi_len != 8) {
 		ike_log_event(sa->tun, "no-proposal", "No Proposal Match Found by AWS");
 		ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_NO_PROPOSAL_CHOSEN,
-					 NULL, 0);
+		                         NULL, 0);
 		goto out;
 	}
 	if (!p->have_ke || p->ke_group != s.dh) {
@@ -231,7 +233,7 @@ static void respond_ike_rekey(struct ike_sa *sa, const struct ike_payloads *p)
 		goto out;
 	/* RFC 7296 2.18: the rekey initiator is the initiator of the new IKE SA */
 	IKE_IGNORE(ike_sa_from_rekey(sa, &s, false, get64(p->sa.prop[idx].spi), spi_r, gir, gir_len,
-				p->nonce, p->nonce_len, nr, sizeof(nr)));
+	                             p->nonce, p->nonce_len, nr, sizeof(nr)));
 out:
 	crypto_dh_free(dh);
 	secret_wipe(gir, sizeof(gir));
@@ -251,7 +253,7 @@ static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 /* The peer rekeyed `old`. If our own rekey of it is pending, this is a collision: keep the
  * lowest nonce of the peer's exchange for the comparison when our answer arrives. */
 static void mark_rekeyed_by_peer(struct ike_sa *sa, struct ike_child *old, const uint8_t *ni,
-				 size_t ni_len, const uint8_t *nr, size_t nr_len)
+                                 size_t ni_len, const uint8_t *nr, size_t nr_len)
 {
 	const uint8_t *lo = nonce_cmp(ni, ni_len, nr, nr_len) < 0 ? ni : nr;
 
@@ -279,13 +281,13 @@ static void respond_child(struct ike_sa *sa, const struct ike_payloads *p, struc
 	if (!ans)
 		goto out;
 	if (ike_proposal_select_child(&sa->tun->m.opt, &p->sa,
-				      p->have_ke ? IKE_PROP_DH_REQUIRE : IKE_PROP_DH_NONE, &s,
-				      &idx) != E_OK ||
+	                              p->have_ke ? IKE_PROP_DH_REQUIRE : IKE_PROP_DH_NONE, &s,
+	                              &idx) != E_OK ||
 	    p->sa.prop[idx].spi_len != 4) {
 		ike_log_event(sa->tun, "no-proposal-child",
-			      "No Proposal Match Found. Notifying with \"No proposal chosen\"");
+		              "No Proposal Match Found. Notifying with \"No proposal chosen\"");
 		ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_NO_PROPOSAL_CHOSEN,
-					 NULL, 0);
+		                         NULL, 0);
 		goto out;
 	}
 	if (p->have_ke && p->ke_group != s.dh) {
@@ -294,13 +296,13 @@ static void respond_child(struct ike_sa *sa, const struct ike_payloads *p, struc
 	}
 	if (ike_child_ts_select(sa->tun, p, &tsi, &tsr) != E_OK) {
 		ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_TS_UNACCEPTABLE,
-					 NULL, 0);
+		                         NULL, 0);
 		goto out;
 	}
 	if (secret_random(nr, sizeof(nr)) != E_OK || ike_spi_random32(&spi_in) != E_OK)
 		goto out;
 	if (s.dh && (crypto_dh_new(s.dh, &dh) != E_OK || dh_shared(dh, p, gir, &gir_len) != E_OK ||
-		     crypto_dh_public(dh, ke, sizeof(ke), &ke_len) != E_OK))
+	             crypto_dh_public(dh, ke, sizeof(ke), &ke_len) != E_OK))
 		goto out;
 	put32(spi, spi_in);
 	ike_proposal_from_suite(&s, p->sa.prop[idx].num, IKEV2_PROTO_ESP, spi, 4, ans);
@@ -315,7 +317,7 @@ static void respond_child(struct ike_sa *sa, const struct ike_payloads *p, struc
 	if (ike_sa_respond(sa, IKEV2_EXCH_CREATE_CHILD_SA, &inner) != E_OK)
 		goto out;
 	if (ike_child_install(sa, &s, spi_in, get32(p->sa.prop[idx].spi), gir, gir_len, p->nonce,
-			      p->nonce_len, nr, sizeof(nr), false, old != NULL, NULL) != E_OK)
+	                      p->nonce_len, nr, sizeof(nr), false, old != NULL, NULL) != E_OK)
 		goto out;
 	if (old)
 		mark_rekeyed_by_peer(sa, old, p->nonce, p->nonce_len, nr, sizeof(nr));
@@ -333,14 +335,15 @@ void ike_rekey_request(struct ike_sa *sa, const struct ike_payloads *p)
 
 	log_ccsa(sa, "processed request", sa->peer_msgid);
 	if (!p->have_sa || !p->have_nonce || p->sa.nprop == 0) {
-		ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_INVALID_SYNTAX, NULL, 0);
+		ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_INVALID_SYNTAX,
+		                         NULL, 0);
 		return;
 	}
 	if (p->sa.prop[0].proto == IKEV2_PROTO_IKE) {
 		/* RFC 7296 2.25: no IKE rekey while we rekey ourselves; the peer retries */
 		if (sa->req_kind == IKE_REQ_IKE_REKEY || sa->rekeyed) {
 			ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA,
-						 IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+			                         IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 			return;
 		}
 		respond_ike_rekey(sa, p);
@@ -350,7 +353,7 @@ void ike_rekey_request(struct ike_sa *sa, const struct ike_payloads *p)
 		old = rk->spi_len == 4 ? ike_child_by_spi_out(sa, get32(rk->spi)) : NULL;
 		if (!old) {
 			ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA,
-						 IKEV2_N_CHILD_SA_NOT_FOUND, NULL, 0);
+			                         IKEV2_N_CHILD_SA_NOT_FOUND, NULL, 0);
 			return;
 		}
 	}
@@ -368,28 +371,30 @@ static void child_rekey_done(struct ike_sa *sa, const struct ike_payloads *p)
 	if (!p->have_sa || !p->have_nonce ||
 	    ike_proposal_read_answer(&p->sa, IKEV2_PROTO_ESP, &s) != E_OK ||
 	    ike_proposal_select_child(&sa->tun->m.opt, &p->sa,
-				      s.dh ? IKE_PROP_DH_REQUIRE : IKE_PROP_DH_NONE, &chosen,
-				      &idx) != E_OK ||
-	    p->sa.prop[0].spi_len != 4 || (s.dh && dh_shared(sa->rk.dh, p, gir, &gir_len) != E_OK)) {
+	                              s.dh ? IKE_PROP_DH_REQUIRE : IKE_PROP_DH_NONE, &chosen,
+	                              &idx) != E_OK ||
+	    p->sa.prop[0].spi_len != 4 ||
+	    (s.dh && dh_shared(sa->rk.dh, p, gir, &gir_len) != E_OK)) {
 		ike_log_event(sa->tun, "child-failed",
-			      "AWS tunnel Phase 2 was unable to establish while keeping Phase 1");
+		              "AWS tunnel Phase 2 was unable to establish while keeping Phase 1");
 		return;
 	}
 	if (ike_child_install(sa, &s, sa->rk.new_spi_in, get32(p->sa.prop[0].spi), gir, gir_len,
-			      sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len, true, true,
-			      &c) != E_OK)
+	                      sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len, true, true,
+	                      &c) != E_OK)
 		goto out;
 	if (old && old->rekeyed && old->collision_len) {
 		/* 2.8.1: compare the lowest nonce of each exchange */
-		const uint8_t *lo = nonce_cmp(sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len) < 0
-					    ? sa->rk.ni
-					    : p->nonce;
+		const uint8_t *lo =
+		    nonce_cmp(sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len) < 0 ? sa->rk.ni
+		                                                                        : p->nonce;
 		size_t lo_len = lo == sa->rk.ni ? sizeof(sa->rk.ni) : p->nonce_len;
 
 		if (nonce_cmp(lo, lo_len, old->collision_nonce, old->collision_len) < 0) {
 			/* ours is redundant: we delete it, the peer (winner) deletes the old one */
 			ike_log_event(sa->tun, "rekey-collision",
-				      "AWS tunnel (CHILD_SA) redundant SA is being deleted due to detected collision");
+			              "AWS tunnel (CHILD_SA) redundant SA is being deleted due to "
+			              "detected collision");
 			IKE_IGNORE(ike_info_delete_child(sa, c));
 			goto out;
 		}
@@ -418,7 +423,7 @@ static void ike_rekey_done(struct ike_sa *sa, const struct ike_payloads *p)
 		return;
 	}
 	if (ike_sa_from_rekey(sa, &s, true, sa->rk.new_spi, get64(p->sa.prop[0].spi), gir, gir_len,
-			      sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len) == E_OK)
+	                      sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len) == E_OK)
 		IKE_IGNORE(ike_info_delete_ike(sa));
 	secret_wipe(gir, sizeof(gir));
 }
@@ -442,7 +447,8 @@ void ike_rekey_response(struct ike_sa *sa, enum ike_req_kind kind, const struct 
 		return;
 	}
 	if (err) {
-		log_info("ike", "%s: CREATE_CHILD_SA refused with notify %u", sa->tun->name, err->type);
+		log_info("ike", "%s: CREATE_CHILD_SA refused with notify %u", sa->tun->name,
+		         err->type);
 		if (kind == IKE_REQ_IKE_REKEY)
 			ike_sa_arm_rekey(sa);
 		return;

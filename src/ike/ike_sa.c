@@ -33,6 +33,15 @@ RESULT ike_spi_random32(uint32_t *spi)
 
 static void on_retransmit(struct ev_timer *tm);
 
+static void on_ike_expire(struct ev_timer *tm)
+{
+	struct ike_sa *sa = tm->arg;
+	struct ike_tunnel *t = sa->tun;
+
+	ike_info_expire_ike(sa);
+	ike_sa_reap(t);
+}
+
 RESULT ike_sa_new(struct ike_tunnel *t, bool initiator, struct ike_sa **out)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
@@ -50,7 +59,7 @@ RESULT ike_sa_new(struct ike_tunnel *t, bool initiator, struct ike_sa **out)
 	ev_timer_init(&sa->life_timer, NULL, sa);
 	ev_timer_init(&sa->dpd_timer, NULL, sa);
 	ev_timer_init(&sa->keepalive_timer, NULL, sa);
-	ev_timer_init(&sa->delete_timer, NULL, sa);
+	ev_timer_init(&sa->expire_timer, on_ike_expire, sa);
 	sa->last_rx_ms = clock_mono_ms();
 	sa->next = t->sas;
 	t->sas = sa;
@@ -66,7 +75,7 @@ static void ike_sa_timers_cancel(struct ike_sa *sa)
 	ev_timer_cancel(loop, &sa->life_timer);
 	ev_timer_cancel(loop, &sa->dpd_timer);
 	ev_timer_cancel(loop, &sa->keepalive_timer);
-	ev_timer_cancel(loop, &sa->delete_timer);
+	ev_timer_cancel(loop, &sa->expire_timer);
 }
 
 /* Mark dead: timers off, CHILD SAs reported down. The memory goes at the next reap, so a
@@ -76,7 +85,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 	if (sa->state == IKE_SA_DEAD)
 		return;
 	log_info("ike", "%s: IKE SA %016llx_i %016llx_r closed: %s", sa->tun->name,
-		 (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, why);
+	         (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, why);
 	sa->state = IKE_SA_DEAD;
 	ike_sa_timers_cancel(sa);
 	while (sa->children) {
@@ -164,7 +173,8 @@ void ike_tunnel_status(struct ike_tunnel *t)
 	if (up == t->up)
 		return;
 	t->up = up;
-	ike_log_event(t, up ? "tunnel-up" : "tunnel-down", "%s", up ? "tunnel is up" : "tunnel is down");
+	ike_log_event(t, up ? "tunnel-up" : "tunnel-down", "%s",
+	              up ? "tunnel is up" : "tunnel is down");
 	if (t->cb.tunnel_status)
 		t->cb.tunnel_status(t->cb_arg, up, up ? "IKE and CHILD SA established" : "no SA");
 }
@@ -172,17 +182,17 @@ void ike_tunnel_status(struct ike_tunnel *t)
 static uint8_t ike_sa_flags(const struct ike_sa *sa, bool response)
 {
 	return (uint8_t)((sa->initiator ? IKEV2_FLAG_INITIATOR : 0) |
-			 (response ? IKEV2_FLAG_RESPONSE : 0));
+	                 (response ? IKEV2_FLAG_RESPONSE : 0));
 }
 
 RESULT ike_sa_seal(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
-		   struct wbuf *inner, struct wbuf *out)
+                   struct wbuf *inner, struct wbuf *out)
 {
 	struct ike_hdr h = {.spi_i = sa->spi_i,
-			    .spi_r = sa->spi_r,
-			    .exchange = exchange,
-			    .flags = ike_sa_flags(sa, response),
-			    .msg_id = msgid};
+	                    .spi_r = sa->spi_r,
+	                    .exchange = exchange,
+	                    .flags = ike_sa_flags(sa, response),
+	                    .msg_id = msgid};
 
 	wbuf_reset(out);
 	return ike_sk_seal(sa->keys.out, &h, inner, out);
@@ -208,7 +218,7 @@ static RESULT send_req(struct ike_sa *sa, enum ike_req_kind kind)
 }
 
 RESULT ike_sa_request(struct ike_sa *sa, uint8_t exchange, enum ike_req_kind kind,
-		      struct wbuf *inner)
+                      struct wbuf *inner)
 {
 	/* RFC 7296 2.3: window size 1, one request outstanding */
 	if (sa->req_kind != IKE_REQ_NONE)
@@ -247,11 +257,12 @@ static void on_retransmit(struct ev_timer *tm)
 	if (sa->req_kind == IKE_REQ_NONE)
 		return;
 	if (sa->req_kind == IKE_REQ_DPD
-		    ? clock_mono_ms() - sa->last_rx_ms >= t->m.opt.dpd_timeout_s * 1000ull
-		    : sa->req_tries >= IKE_RETRANSMIT_TRIES) {
+	        ? clock_mono_ms() - sa->last_rx_ms >= t->m.opt.dpd_timeout_s * 1000ull
+	        : sa->req_tries >= IKE_RETRANSMIT_TRIES) {
 		if (sa->req_kind == IKE_REQ_DPD) {
-			ike_log_event(t, "dpd-timeout", "AWS tunnel DPD timed out after %u retransmits",
-				      sa->req_tries);
+			ike_log_event(t, "dpd-timeout",
+			              "AWS tunnel DPD timed out after %u retransmits",
+			              sa->req_tries);
 			if (t->m.opt.dpd_action == MODEL_DPD_NONE) {
 				ike_sa_request_done(sa);
 				return;
@@ -265,13 +276,13 @@ static void on_retransmit(struct ev_timer *tm)
 	}
 	sa->req_tries++;
 	log_debug("ike", "%s: retransmit %u of message %u", t->name, sa->req_tries,
-		  sa->next_msgid - 1);
+	          sa->next_msgid - 1);
 	IKE_IGNORE(ike_net_send(sa, &sa->req));
 	arm_retransmit(sa);
 }
 
 static struct ike_tunnel *tunnel_find(struct ike_ctx *ctx, struct ike_sock *s,
-				      const struct addr *from)
+                                      const struct addr *from)
 {
 	struct ike_tunnel *any = NULL;
 
@@ -296,7 +307,8 @@ static struct ike_sa *sa_find(struct ike_tunnel *t, const struct ike_hdr *h)
 		/* the peer is the original initiator exactly when we are not */
 		if (from_initiator == sa->initiator)
 			continue;
-		if (sa->spi_i == h->spi_i && (sa->spi_r == h->spi_r || sa->state == IKE_SA_INIT_SENT))
+		if (sa->spi_i == h->spi_i &&
+		    (sa->spi_r == h->spi_r || sa->state == IKE_SA_INIT_SENT))
 			return sa;
 	}
 	return NULL;
@@ -304,7 +316,7 @@ static struct ike_sa *sa_find(struct ike_tunnel *t, const struct ike_hdr *h)
 
 /* Verify and decrypt an SK-protected message into p. */
 static RESULT sa_open(struct ike_sa *sa, const uint8_t *data, size_t len, uint8_t *plain,
-		      size_t cap, struct ike_payloads *p, uint8_t *critical)
+                      size_t cap, struct ike_payloads *p, uint8_t *critical)
 {
 	struct ike_hdr h;
 	struct ike_chain *outer = malloc(2 * sizeof(*outer)), *inner;
@@ -342,7 +354,7 @@ static void sa_follow_peer(struct ike_sa *sa, bool natt, const struct addr *from
 }
 
 static void sa_handle_response(struct ike_sa *sa, const struct ike_hdr *h,
-			       const struct ike_payloads *p)
+                               const struct ike_payloads *p)
 {
 	enum ike_req_kind kind = sa->req_kind;
 
@@ -363,20 +375,20 @@ static void sa_handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 }
 
 static void sa_handle_request(struct ike_sa *sa, const struct ike_hdr *h,
-			      const struct ike_payloads *p)
+                              const struct ike_payloads *p)
 {
 	if (h->exchange == IKEV2_EXCH_IKE_AUTH && sa->state == IKE_SA_INIT_DONE)
 		ike_auth_request(sa, p);
 	else if (h->exchange == IKEV2_EXCH_CREATE_CHILD_SA && sa->state == IKE_SA_ESTABLISHED)
 		ike_rekey_request(sa, p);
 	else if (h->exchange == IKEV2_EXCH_INFORMATIONAL && sa->state >= IKE_SA_AUTH_SENT &&
-		 sa->state != IKE_SA_DEAD)
+	         sa->state != IKE_SA_DEAD)
 		ike_info_request(sa, p);
 	/* CVE-2014-2338, CVE-2019-12312: nothing else is acted on before IKE_AUTH completes */
 }
 
 static void sa_process(struct ike_sa *sa, bool natt, const struct addr *from, uint16_t port,
-		       const struct ike_hdr *h, const uint8_t *data, size_t len)
+                       const struct ike_hdr *h, const uint8_t *data, size_t len)
 {
 	struct ike_payloads *p = malloc(sizeof(*p));
 	uint8_t *plain = malloc(len);
@@ -389,12 +401,12 @@ static void sa_process(struct ike_sa *sa, bool natt, const struct addr *from, ui
 	if (rc == E_IKE_CRITICAL && !(h->flags & IKEV2_FLAG_RESPONSE)) {
 		/* RFC 7296 2.5: reject the message, naming the payload type */
 		ike_info_notify_response(sa, h->exchange, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD,
-					 &critical, 1);
+		                         &critical, 1);
 		goto out;
 	}
 	if (rc != E_OK) {
 		log_debug("ike", "%s: dropping message %u: %s", sa->tun->name, h->msg_id,
-			  err_msg(rc));
+		          err_msg(rc));
 		goto out;
 	}
 	sa_follow_peer(sa, natt, from, port);
@@ -410,7 +422,7 @@ out:
 }
 
 static void dispatch_sa(struct ike_tunnel *t, bool natt, const struct addr *from, uint16_t port,
-			const struct ike_hdr *h, const uint8_t *data, size_t len)
+                        const struct ike_hdr *h, const uint8_t *data, size_t len)
 {
 	struct ike_sa *sa = sa_find(t, h);
 
@@ -439,7 +451,7 @@ static void dispatch_sa(struct ike_tunnel *t, bool natt, const struct addr *from
 }
 
 void ike_dispatch(struct ike_sock *s, bool natt, const struct addr *from, uint16_t port,
-		  const uint8_t *data, size_t len)
+                  const uint8_t *data, size_t len)
 {
 	struct ike_tunnel *t;
 	struct ike_hdr h;
@@ -455,8 +467,8 @@ void ike_dispatch(struct ike_sock *s, bool natt, const struct addr *from, uint16
 	if (rc == E_IKE_VERSION) {
 		/* RFC 7296 2.5: answer requests (never responses) with the version we speak */
 		if (!(h.flags & IKEV2_FLAG_RESPONSE) && log_ratelimit_ok(&s->ctx->rl_drop))
-			ike_send_plain_notify(s, natt, from, port, &h, IKEV2_N_INVALID_MAJOR_VERSION,
-					      NULL, 0);
+			ike_send_plain_notify(s, natt, from, port, &h,
+			                      IKEV2_N_INVALID_MAJOR_VERSION, NULL, 0);
 		return;
 	}
 	if (h.exchange == IKEV2_EXCH_IKE_SA_INIT && !(h.flags & IKEV2_FLAG_RESPONSE)) {
@@ -476,7 +488,8 @@ uint64_t ike_rekey_delay_ms(const struct ike_tunnel *t, uint32_t lifetime_s)
 	if (margin >= lifetime_s)
 		margin = lifetime_s / 2;
 	fuzz_max = margin * t->m.opt.rekey_fuzz_pct / 100;
-	if (fuzz_max > 0 && fuzz_max < UINT32_MAX && secret_random_below((uint32_t)fuzz_max + 1, &r) == E_OK)
+	if (fuzz_max > 0 && fuzz_max < UINT32_MAX &&
+	    secret_random_below((uint32_t)fuzz_max + 1, &r) == E_OK)
 		fuzz = r;
 	return (lifetime_s - margin - fuzz) * 1000ull;
 }
@@ -495,7 +508,7 @@ void ike_sa_arm_rekey(struct ike_sa *sa)
 {
 	sa->life_timer.cb = on_ike_rekey;
 	ev_timer_arm(sa->tun->ctx->loop, &sa->life_timer,
-		     ike_rekey_delay_ms(sa->tun, sa->tun->m.opt.phase1_lifetime_s));
+	             ike_rekey_delay_ms(sa->tun, sa->tun->m.opt.phase1_lifetime_s));
 }
 
 void ike_sa_established(struct ike_sa *sa)
@@ -509,10 +522,12 @@ void ike_sa_established(struct ike_sa *sa)
 	}
 	ike_suite_format(&sa->suite, suite, sizeof(suite));
 	log_info("ike", "%s: IKE SA %016llx_i %016llx_r established (%s)%s", sa->tun->name,
-		 (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, suite,
-		 sa->natt ? ", NAT-T" : "");
+	         (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, suite,
+	         sa->natt ? ", NAT-T" : "");
 	ev_timer_cancel(sa->tun->ctx->loop, &sa->life_timer);
 	ike_sa_arm_rekey(sa);
+	ev_timer_arm(sa->tun->ctx->loop, &sa->expire_timer,
+		     sa->tun->m.opt.phase1_lifetime_s * 1000ull);
 	ike_dpd_arm(sa);
 	ike_net_keepalive_start(sa);
 }
@@ -520,7 +535,7 @@ void ike_sa_established(struct ike_sa *sa)
 /* --- tunnels --- */
 
 RESULT ike_tunnel_new(struct ike_ctx *ctx, const struct model_tunnel *m,
-		      const struct ike_callbacks *cb, void *arg, struct ike_tunnel **out)
+                      const struct ike_callbacks *cb, void *arg, struct ike_tunnel **out)
 {
 	struct ike_tunnel *t;
 	char ip[ADDR_STRLEN];
@@ -631,10 +646,11 @@ void ike_tunnel_describe(const struct ike_tunnel *t, char *buf, size_t cap)
 			continue;
 		ike_suite_format(&sa->suite, suite, sizeof(suite));
 		wbuf_printf(&w, "; IKE %016llx_i %016llx_r %s%s", (unsigned long long)sa->spi_i,
-			    (unsigned long long)sa->spi_r, suite, sa->natt ? " natt" : "");
+		            (unsigned long long)sa->spi_r, suite, sa->natt ? " natt" : "");
 		for (const struct ike_child *c = sa->children; c; c = c->next) {
 			ike_suite_format(&c->suite, suite, sizeof(suite));
-			wbuf_printf(&w, "; CHILD in %08x out %08x %s", c->spi_in, c->spi_out, suite);
+			wbuf_printf(&w, "; CHILD in %08x out %08x %s", c->spi_in, c->spi_out,
+			            suite);
 		}
 	}
 	(void)wbuf_cstr(&w);

@@ -26,7 +26,7 @@
 #include "lib/secret.h"
 
 RESULT ike_sk_open(struct crypto_aead *a, const uint8_t *msg, size_t msg_len,
-		   const struct ike_chain *c, uint8_t *plain, size_t cap, struct rbuf *inner)
+                   const struct ike_chain *c, uint8_t *plain, size_t cap, struct rbuf *inner)
 {
 	struct rbuf body = c->sk_body, pr, padded;
 	size_t iv_len = crypto_aead_iv_len(a), icv_len = crypto_aead_icv_len(a);
@@ -64,7 +64,7 @@ void ike_inner_begin(struct ike_builder *b, struct wbuf *w)
 }
 
 RESULT ike_sk_seal(struct crypto_aead *a, const struct ike_hdr *h, struct wbuf *inner,
-		   struct wbuf *out)
+                   struct wbuf *out)
 {
 	struct ike_builder b;
 	size_t iv_len = crypto_aead_iv_len(a), icv_len = crypto_aead_icv_len(a);
@@ -94,5 +94,5 @@ RESULT ike_sk_seal(struct crypto_aead *a, const struct ike_hdr *h, struct wbuf *
 	 * key (RFC 5282 3.1): 64 random bits per message, far from a birthday bound for IKE. */
 	GUARD(secret_random(out->data + iv_off, iv_len));
 	return crypto_aead_seal(a, out->data, iv_off, out->data + iv_off, out->data + ct_off,
-				ct_len, out->data + icv_off);
+	                        ct_len, out->data + icv_off);
 }

@@ -22,7 +22,7 @@
 
 #define IKEV2_HDR_LEN 28
 #define IKEV2_GENERIC_HDR_LEN 4
-#define IKEV2_VERSION 0x20 /* major 2, minor 0 */
+#define IKEV2_VERSION 0x20         /* major 2, minor 0 */
 #define IKEV2_NON_ESP_MARKER_LEN 4 /* RFC 3948 2.2 */
 #define IKEV2_MSG_MAX 8192
 
@@ -291,10 +291,10 @@ RESULT ike_ts_decode(struct rbuf *r, struct ike_ts_payload *ts);
 void ike_ke_build(struct ike_builder *b, uint16_t group, const uint8_t *data, size_t len);
 void ike_nonce_build(struct ike_builder *b, const uint8_t *nonce, size_t len);
 void ike_id_build(struct ike_builder *b, uint8_t pl_type, uint8_t id_type, const uint8_t *data,
-		  size_t len);
+                  size_t len);
 void ike_auth_build(struct ike_builder *b, uint8_t method, const uint8_t *data, size_t len);
 void ike_notify_build(struct ike_builder *b, uint8_t proto, const uint8_t *spi, size_t spi_len,
-		      uint16_t type, const uint8_t *data, size_t len);
+                      uint16_t type, const uint8_t *data, size_t len);
 void ike_delete_build(struct ike_builder *b, uint8_t proto, const uint32_t *spis, size_t n);
 void ike_ts_build(struct ike_builder *b, uint8_t pl_type, const struct ike_ts_payload *ts);
 

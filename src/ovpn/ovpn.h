@@ -30,7 +30,7 @@ enum ovpn_proto {
 	OVPN_PROTO_TCP,
 };
 
-#define OVPN_MAX_ROUTES 32
+#define OVPN_MAX_ROUTES 256
 #define OVPN_MAX_DNS 4
 #define OVPN_CN_LEN 64
 

@@ -106,14 +106,34 @@ void ovpn_client_free(struct ovpn_client *c)
 	free(c);
 }
 
+void ovpn_client_event(struct ovpn_client *c, const char *event, const char *reason)
+{
+	char vpn[ADDR_STRLEN], rem[ADDR_STRLEN], port[8], pid[12], bin[24], bout[24];
+	addr_format(&c->info.vpn_addr, vpn);
+	addr_format(&c->info.remote_addr, rem);
+	snprintf(port, sizeof(port), "%u", c->info.remote_port);
+	snprintf(pid, sizeof(pid), "%u", c->info.peer_id);
+	snprintf(bin, sizeof(bin), "%llu", (unsigned long long)c->info.bytes_in);
+	snprintf(bout, sizeof(bout), "%llu", (unsigned long long)c->info.bytes_out);
+	const struct log_field f[] = {
+		{"peer_id", pid},	{"common_name", c->info.common_name},
+		{"client_ip", vpn},	{"remote_ip", rem},
+		{"remote_port", port},	{"cipher", ovpn_cipher_name(c->info.cipher)},
+		{"bytes_in", bin},	{"bytes_out", bout},
+		{"reason", reason ? reason : ""},
+	};
+	log_info("ovpn", "peer %u CN=%s (%s port %s): %s%s%s, address %s", c->info.peer_id,
+		 c->info.common_name, rem, port, event, reason ? ": " : "", reason ? reason : "", vpn);
+	log_record(event, f, sizeof(f) / sizeof(f[0]));
+}
+
 void ovpn_client_kill(struct ovpn_client *c, const char *reason)
 {
 	if (c->dead)
 		return;
 	c->dead = true;
 	snprintf(c->dead_reason, sizeof(c->dead_reason), "%s", reason);
-	log_info("ovpn", "peer %u CN=%s: disconnected: %s", c->info.peer_id, c->info.common_name,
-		 reason);
+	ovpn_client_event(c, "ovpn.disconnect", reason);
 	/* Freed from the timer, never under a caller that still holds the pointer. */
 	ev_timer_arm(c->srv->loop, &c->timer, 0);
 }

@@ -148,6 +148,8 @@ bool ovpn_client_tc_fresh(struct ovpn_client *c, uint32_t pid, uint32_t net_time
 RESULT ovpn_client_data_input(struct ovpn_client *c, const uint8_t *pkt, size_t n);
 void ovpn_client_flush(struct ovpn_client *c);
 void ovpn_client_schedule(struct ovpn_client *c);
+/* Log line + structured record (connection log) for a client event. */
+void ovpn_client_event(struct ovpn_client *c, const char *event, const char *reason);
 /* ovpn_push.c: key-method 2 and control messages of one key state. */
 RESULT ovpn_ks_km2_input(struct ovpn_client *c, struct ovpn_ks *ks);
 void ovpn_ks_msgs_input(struct ovpn_client *c, struct ovpn_ks *ks);

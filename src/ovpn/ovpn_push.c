@@ -139,12 +139,14 @@ static uint32_t ovpn_mask(uint8_t len)
 	return len == 0 ? 0 : 0xFFFFFFFFu << (32 - len);
 }
 
-static void ovpn_push_reply_build(struct ovpn_client *c, struct wbuf *w)
+/* The pushed options, comma-separated, without the "PUSH_REPLY," prefix (push.c
+ * prepare_push_reply order: config options first, then ifconfig, peer-id, cipher, flags). */
+static void ovpn_push_options(struct ovpn_client *c, struct wbuf *w)
 {
 	const struct ovpn_config *cfg = &c->srv->cfg;
 	char a[ADDR_STRLEN];
 
-	wbuf_put_str(w, "PUSH_REPLY,route-gateway ");
+	wbuf_put_str(w, "route-gateway ");
 	ovpn_put_v4(w, c->srv->server_ip);
 	wbuf_printf(w, ",topology subnet,ping %u,ping-restart %u", cfg->ping_sec,
 		    cfg->ping_restart_sec);
@@ -169,37 +171,65 @@ static void ovpn_push_reply_build(struct ovpn_client *c, struct wbuf *w)
 	if (c->caps.iv_proto & OVPN_IV_PROTO_DATA_V2)
 		wbuf_printf(w, ",peer-id %u", c->info.peer_id);
 	wbuf_printf(w, ",cipher %s", ovpn_cipher_name(c->info.cipher));
-	/* push.c prepare_push_reply: protocol-flags for cc-exit capable clients, else the
-	 * older key-derivation keyword. */
+	/* protocol-flags for cc-exit capable clients, else the older key-derivation keyword. */
 	if (c->caps.iv_proto & OVPN_IV_PROTO_CC_EXIT_NOTIFY)
 		wbuf_printf(w, ",protocol-flags cc-exit%s", c->info.ekm ? " tls-ekm" : "");
 	else if (c->info.ekm)
 		wbuf_put_str(w, ",key-derivation tls-ekm");
 }
 
+/* One PUSH_REPLY carries at most PUSH_BUNDLE_SIZE octets; a longer option list goes out in
+ * several, each but the last ending ",push-continuation 2", the last ",push-continuation 1". */
+static RESULT ovpn_push_reply_send_split(struct ovpn_client *c, const char *opts)
+{
+	static const char cont2[] = ",push-continuation 2", cont1[] = ",push-continuation 1";
+	const size_t room = OVPN_PUSH_BUNDLE_SIZE - sizeof("PUSH_REPLY,") - sizeof(cont2);
+	char msg[OVPN_PUSH_BUNDLE_SIZE + 1];
+	size_t total = strlen(opts);
+	bool split = total > room;
+
+	while (*opts) {
+		size_t n = 0;
+		/* Whole options only: take the next one while it still fits. */
+		for (;;) {
+			size_t start = n ? n + 1 : 0, end = start + strcspn(opts + start, ",");
+			if (end > room)
+				break;
+			n = end;
+			if (!opts[n])
+				break;
+		}
+		if (n == 0)
+			return E_OVERFLOW; /* one option longer than a bundle */
+		const char *rest = opts + n + (opts[n] == ',' ? 1 : 0);
+		snprintf(msg, sizeof(msg), "PUSH_REPLY,%.*s%s", (int)n, opts,
+			 !split ? "" : *rest ? cont2 : cont1);
+		GUARD(ovpn_client_ctl_msg_send(c, msg));
+		opts = rest;
+	}
+	return E_OK;
+}
+
 static void ovpn_push_reply_send(struct ovpn_client *c)
 {
-	uint8_t buf[4096];
 	struct wbuf w;
 
-	wbuf_init(&w, buf, sizeof(buf));
-	ovpn_push_reply_build(c, &w);
-	if (wbuf_result(&w) != E_OK || w.len >= OVPN_PUSH_BUNDLE_SIZE) {
-		log_err("ovpn", "peer %u: PUSH_REPLY longer than %u octets; too many routes",
-			c->info.peer_id, OVPN_PUSH_BUNDLE_SIZE);
+	wbuf_init_dyn(&w, 1024, 64 * 1024);
+	ovpn_push_options(c, &w);
+	const char *opts = wbuf_cstr(&w);
+	result_t rc = wbuf_result(&w);
+	if (rc == E_OK)
+		rc = ovpn_push_reply_send_split(c, opts);
+	log_debug("ovpn", "peer %u: PUSH_REPLY,%s", c->info.peer_id, opts);
+	wbuf_free(&w);
+	if (rc != E_OK) {
+		log_err("ovpn", "peer %u: PUSH_REPLY not sent: %s", c->info.peer_id, err_msg(rc));
 		return;
 	}
-	const char *msg = wbuf_cstr(&w);
-	log_debug("ovpn", "peer %u: %s", c->info.peer_id, msg);
-	if (ovpn_client_ctl_msg_send(c, msg) != E_OK)
-		return;
 	if (!c->pushed) {
 		c->pushed = true;
 		c->info.connected_ms = clock_mono_ms();
-		char ip[ADDR_STRLEN];
-		addr_format(&c->info.vpn_addr, ip);
-		log_info("ovpn", "peer %u CN=%s: connected, address %s", c->info.peer_id,
-			 c->info.common_name, ip);
+		ovpn_client_event(c, "ovpn.connect", NULL);
 		if (c->srv->cfg.hooks.connected)
 			c->srv->cfg.hooks.connected(c->srv->cfg.hooks.arg, &c->info);
 	}

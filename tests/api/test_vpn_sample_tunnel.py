@@ -15,6 +15,7 @@ Topology (tests/net/s2s_lib.bash, namespaces "$GH_RUN_ID-*"):
                             sample swanctl.conf)
 """
 import os
+import re
 import subprocess
 import tempfile
 
@@ -26,38 +27,6 @@ if os.geteuid() != 0:
 ENGINE_RUN = os.environ.get("GH_ENGINE_RUN", os.path.join(ROOT, "build-san", "tools", "engine_run"))
 if not os.access(ENGINE_RUN, os.X_OK):
     raise SystemExit(f"no engine_run at {ENGINE_RUN} (make SAN=1 tests)")
-
-d = Daemon(pool="198.51.100.1,198.51.100.2")
-ec2 = d.ec2()
-cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.2",
-                                  BgpAsn=65000)["CustomerGateway"]["CustomerGatewayId"]
-vgw = make_vgw(ec2)
-vpn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw, VpnGatewayId=vgw,
-                                Options={"StaticRoutesOnly": True})["VpnConnection"]
-vid = vpn["VpnConnectionId"]
-ec2.create_vpn_connection_route(VpnConnectionId=vid, DestinationCidrBlock="172.16.1.0/24")
-tunnels = vpn["Options"]["TunnelOptions"]
-eq(sorted(t["OutsideIpAddress"] for t in tunnels), ["198.51.100.1", "198.51.100.2"],
-   "outside addresses from the pool")
-rc, out, err = d.cli(1, "get-vpn-connection-device-sample-configuration", "--vpn-connection-id",
-                     vid, "--vpn-connection-device-type-id", "strongswan-swanctl",
-                     "--internet-key-exchange-version", "ikev2")
-sample = out["VpnConnectionDeviceSampleConfiguration"]
-
-# The engine's configuration for the same tunnels (the API's desired state, as a file).
-conf = ["log-level debug", "outside-address 198.51.100.1 198.51.100.2", "vpc-network 10.0.1.0/24"]
-for i, t in enumerate(tunnels, 1):
-    conf += [f"tunnel {vid} {i} {{", f"\tlocal-address {t['OutsideIpAddress']}",
-             "\tremote-address 192.0.2.2", f"\tinside-cidr {t['TunnelInsideCidr']}",
-             f"\tpre-shared-key \"{t['PreSharedKey']}\"", f"\tstartup-action {t['StartupAction']}",
-             f"\troute 172.16.1.0/24 priority {100 * i}", "}"]
-
-work = tempfile.mkdtemp(prefix="gh-vpn-e2e-")
-conf_path, sample_path = os.path.join(work, "gatehoused.conf"), os.path.join(work, "swanctl.conf")
-with open(conf_path, "w") as f:
-    f.write("\n".join(conf) + "\n")
-with open(sample_path, "w") as f:
-    f.write(sample)
 
 SCRIPT = r'''
 . "$GH_ROOT/tests/net/lib.sh"
@@ -77,19 +46,95 @@ swanctl_ns cgw --list-sas | head -40
 cat "$GH_TMP/status"
 s2s_finish
 '''
-env = dict(os.environ, GH_ROOT=ROOT, CONF=conf_path, SAMPLE=sample_path, VPN=vid,
-           GH_ENGINE_RUN=ENGINE_RUN,
-           GH_RUN_ID=os.environ.get("GH_RUN_ID", f"gh{os.getpid()}") + "e2")
-p = subprocess.run(["bash", "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=300)
-log = p.stdout + p.stderr
-ok("CHILD1 INSTALLED" in log, "strongSwan with the sample config: tunnel 1 CHILD SA installed")
-ok("ENGINE1 UP" in log, "the engine reports tunnel 1 UP")
-ok("IKE1 ESTABLISHED" in log and "IKE2 ESTABLISHED" in log,
-   "both tunnels' IKE SAs established from the sample config")
-ok("ENGINE2 UP" in log, "the engine reports tunnel 2 UP")
-ok("PING OK" in log, "traffic crosses the tunnel (cgwhost -> vpchost)")
-eq(p.returncode, 0, "clean shutdown, no sanitizer report")
-if p.returncode != 0 or os.environ.get("GH_VERBOSE") or "PING OK" not in log:
-    print(log[-5000:])
-subprocess.run(["rm", "-rf", work])
+
+# API tunnel options -> the engine configuration file's keywords (conf/parse.c).
+CONF_KEYS = {"Phase1EncryptionAlgorithms": "phase1-encryption-algorithms",
+             "Phase2EncryptionAlgorithms": "phase2-encryption-algorithms",
+             "Phase1IntegrityAlgorithms": "phase1-integrity-algorithms",
+             "Phase2IntegrityAlgorithms": "phase2-integrity-algorithms",
+             "Phase1DHGroupNumbers": "phase1-dh-group-numbers",
+             "Phase2DHGroupNumbers": "phase2-dh-group-numbers", "IKEVersions": "ike-versions",
+             "Phase1LifetimeSeconds": "phase1-lifetime-seconds",
+             "Phase2LifetimeSeconds": "phase2-lifetime-seconds",
+             "RekeyMarginTimeSeconds": "rekey-margin-time-seconds"}
+
+
+def engine_conf(vid, tunnels, given):
+    conf = ["log-level debug", "outside-address 198.51.100.1 198.51.100.2",
+            "vpc-network 10.0.1.0/24"]
+    for i, t in enumerate(tunnels, 1):
+        conf += [f"tunnel {vid} {i} {{", f"\tlocal-address {t['OutsideIpAddress']}",
+                 "\tremote-address 192.0.2.2", f"\tinside-cidr {t['TunnelInsideCidr']}",
+                 f"\tpre-shared-key \"{t['PreSharedKey']}\"",
+                 f"\tstartup-action {t['StartupAction']}",
+                 f"\troute 172.16.1.0/24 priority {100 * i}"]
+        for k, v in given.items():
+            if k in CONF_KEYS:
+                vals = " ".join(str(x["Value"]) for x in v) if isinstance(v, list) else str(v)
+                conf.append(f"\t{CONF_KEYS[k]} {vals}")
+        conf.append("}")
+    return "\n".join(conf) + "\n"
+
+
+def scenario(name, given):
+    d = Daemon(pool="198.51.100.1,198.51.100.2")
+    ec2 = d.ec2()
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.2",
+                                      BgpAsn=65000)["CustomerGateway"]["CustomerGatewayId"]
+    vgw = make_vgw(ec2)
+    opts = {"StaticRoutesOnly": True}
+    if given:
+        opts["TunnelOptions"] = [given, given]
+    vpn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw, VpnGatewayId=vgw,
+                                    Options=opts)["VpnConnection"]
+    vid = vpn["VpnConnectionId"]
+    ec2.create_vpn_connection_route(VpnConnectionId=vid, DestinationCidrBlock="172.16.1.0/24")
+    tunnels = vpn["Options"]["TunnelOptions"]
+    eq(sorted(t["OutsideIpAddress"] for t in tunnels), ["198.51.100.1", "198.51.100.2"],
+       f"{name}: outside addresses from the pool")
+    rc, out, err = d.cli(1, "get-vpn-connection-device-sample-configuration",
+                         "--vpn-connection-id", vid, "--vpn-connection-device-type-id",
+                         "strongswan-swanctl", "--internet-key-exchange-version", "ikev2")
+    sample = out["VpnConnectionDeviceSampleConfiguration"]
+    work = tempfile.mkdtemp(prefix="gh-vpn-e2e-")
+    conf_path, sample_path = os.path.join(work, "gatehoused.conf"), os.path.join(work, "swanctl.conf")
+    with open(conf_path, "w") as f:
+        f.write(engine_conf(vid, tunnels, given))
+    with open(sample_path, "w") as f:
+        f.write(sample)
+    env = dict(os.environ, GH_ROOT=ROOT, CONF=conf_path, SAMPLE=sample_path, VPN=vid,
+               GH_ENGINE_RUN=ENGINE_RUN,
+               GH_RUN_ID=os.environ.get("GH_RUN_ID", f"gh{os.getpid()}") + "e2")
+    p = subprocess.run(["bash", "-c", SCRIPT], capture_output=True, text=True, env=env,
+                       timeout=300)
+    log = p.stdout + p.stderr
+    ok("CHILD1 INSTALLED" in log, f"{name}: strongSwan with the sample config: CHILD SA installed")
+    ok("ENGINE1 UP" in log and "ENGINE2 UP" in log, f"{name}: the engine reports both tunnels UP")
+    ok("IKE1 ESTABLISHED" in log and "IKE2 ESTABLISHED" in log,
+       f"{name}: both IKE SAs established from the sample config")
+    ok("PING OK" in log, f"{name}: traffic crosses the tunnel (cgwhost -> vpchost)")
+    eq(p.returncode, 0, f"{name}: clean shutdown, no sanitizer report")
+    if p.returncode != 0 or os.environ.get("GH_VERBOSE") or "PING OK" not in log:
+        print(log[-5000:])
+    subprocess.run(["rm", "-rf", work])
+    d.stop()
+    return log
+
+
+scenario("defaults", {})
+log = scenario("restricted, gateway initiates", {
+    "Phase1EncryptionAlgorithms": [{"Value": "AES256-GCM-16"}],
+    "Phase1IntegrityAlgorithms": [{"Value": "SHA2-384"}],
+    "Phase1DHGroupNumbers": [{"Value": 20}],
+    "Phase2EncryptionAlgorithms": [{"Value": "AES256-GCM-16"}],
+    "Phase2DHGroupNumbers": [{"Value": 20}],
+    "IKEVersions": [{"Value": "ikev2"}],
+    "Phase1LifetimeSeconds": 3600, "Phase2LifetimeSeconds": 1800,
+    "RekeyMarginTimeSeconds": 300, "StartupAction": "start"})
+ok("AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" in log,
+   "restricted: the IKE SA uses exactly the allowed AES256-GCM-16 / SHA2-384 / group 20")
+# strongSwan marks its own SPI with '*': "_r*" = the customer gateway responded, i.e. the
+# gateway initiated (StartupAction start; the sample file leaves start_action = none).
+ok(re.search(r"aws-tun1: #\d+, ESTABLISHED, IKEv2, [0-9a-f]+_i [0-9a-f]+_r\*", log) is not None,
+   "restricted: the gateway initiated IKE (StartupAction start)")
 finish()

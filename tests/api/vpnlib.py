@@ -61,10 +61,13 @@ class Daemon:
         self.url = self.srv.url
 
     def stop(self):
+        if self.srv is None:
+            return
         if _failures or os.environ.get("GH_KEEP_LOGS"):
             print("gatehoused log (tail):")
             sys.stdout.write(self.srv.logtext())
         self.srv.cleanup()
+        self.srv = None
 
     def ec2(self):
         return self.srv.boto3()

@@ -5,7 +5,7 @@
 # and with TUN segmentation offload).
 #
 #   ns "a"                                          ns "b"
-#   lo 10.1.0.1/32                                  lo 10.2.0.1/32
+#   lo 10.1.0.1/32, fd00:1::1/128                   lo 10.2.0.1/32, fd00:2::1/128
 #   ghtun 169.254.10.1/30 ==== ESP tunnel ====== ghtun 169.254.10.2/30
 #   (dp_peer)                                       (dp_peer)
 #   a0 192.0.2.1/24 ------------ veth ------------ b0 192.0.2.2/24
@@ -29,6 +29,8 @@ ns_add b
 link_add a a0 192.0.2.1/24 b b0 192.0.2.2/24
 addr_add a lo 10.1.0.1/32
 addr_add b lo 10.2.0.1/32
+addr_add a lo fd00:1::1/128
+addr_add b lo fd00:2::1/128
 
 # Static keys (test only): GCM = 16/32-octet key || 4-octet salt; CBC = key, HMAC-SHA1 key.
 KA_GCM128=000102030405060708090a0b0c0d0e0f10111213
@@ -45,6 +47,7 @@ PEER_PID=
 # peer NS LOCAL REMOTE INSIDE ROUTE ENCAP ALG SPI_OUT KEY_OUT IKEY_OUT SPI_IN KEY_IN IKEY_IN LOG
 peer() {
 	local ns=$1 args=(--tun ghtun --local "$2" --remote "$3" --inside "$4" --route "$5"
+		--route "$(echo "$5" | sed 's/^10\.\([12]\)\.0\.0\/24$/fd00:\1::\/64/')"
 		--alg "$7" --spi-out "$8" --key-out "$9" --spi-in "${11}" --key-in "${12}")
 	# raw / encap: one packet per syscall everywhere; encap-gso: UDP GSO + GRO;
 	# offload / raw-offload: the defaults (GSO, GRO, TUN TSO and coalescing)
@@ -127,7 +130,13 @@ run_case() { # ENCAP ALG KEY_A KEY_B IKEY_A IKEY_B
 	else
 		[ $((udp1 - udp0)) -lt 6 ] || fail "$name: raw ESP went over UDP"
 	fi
-	pass "$name: ping both ways, $([ "${encap#raw}" != "$encap" ] && echo "IP proto 50" || echo "UDP 4500")"
+	# IPv6 inside IPv4 (next header 41), and ICMPv6 "packet too big" for a 1500-byte DF packet
+	nsx a ping -6 -c 2 -i 0.2 -W 2 -I fd00:1::1 fd00:2::1 >/dev/null || fail "$name: ping6 a -> b"
+	nsx b ping -6 -c 2 -i 0.2 -W 2 -I fd00:2::1 fd00:1::1 >/dev/null || fail "$name: ping6 b -> a"
+	out=$(nsx a ping -6 -c 1 -W 2 -s 1452 -M do -I fd00:1::1 fd00:2::1 2>&1)
+	echo "$out" | grep -Eiq "too big.*mtu ?= ?14[0-9][0-9]" || fail "$name: no ICMPv6 packet too big: $out"
+	nsx a ip -6 route flush cache
+	pass "$name: IPv4 and IPv6 pings both ways, ICMPv6 too-big, $([ "${encap#raw}" != "$encap" ] && echo "IP proto 50" || echo "UDP 4500")"
 	nsx a ping -c 2 -i 0.2 -W 2 -s 1472 -M dont -I 10.1.0.1 10.2.0.1 >/dev/null ||
 		fail "$name: 1500-byte ping (fragment before encryption)"
 	out=$(nsx a ping -c 1 -W 2 -s 1472 -M do -I 10.1.0.1 10.2.0.1 2>&1)
@@ -149,6 +158,7 @@ run_case() { # ENCAP ALG KEY_A KEY_B IKEY_A IKEY_B
 		[ "$(stat_of "$l" drop_auth)" = 0 ] && [ "$(stat_of "$l" drop_replay)" -lt 50 ] ||
 			fail "$name: unexpected drops: $(grep drop_ "$l")"
 	done
+	[ "$(stat_of "$la" icmp_frag_needed)" -ge 2 ] || fail "$name: ICMP errors not counted"
 	[ "$(stat_of "$la" fragmented)" -ge 2 ] || fail "$name: no fragmentation counted"
 	[ "$(stat_of "$la" mss_clamped)" -ge 1 ] || fail "$name: TCP MSS not clamped"
 	[ "$(stat_of "$lb" rx_packets)" -gt 1000 ] || fail "$name: too few packets decrypted"

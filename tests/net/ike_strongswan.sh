@@ -202,6 +202,7 @@ peer_start --start
 wait_for 20 ss_established || fail "Gatehouse initiator: $(ss_sas; tail -20 "$PEER_ERR")"
 ss_sas | grep -q "$GW\[4500\]" || fail "Gatehouse initiator: IKE not on 4500: $(ss_sas)"
 wait_for 5 grep -q "TUNNEL UP" "$PEER_OUT" || fail "Gatehouse initiator: no TUNNEL UP"
+note "$(ss_sas)"
 pass "Gatehouse-initiated tunnel: $(ss_sas | grep -o 'AES[^ ]*' | head -2 | tr '\n' ' ')"
 peer_stop
 

@@ -2,7 +2,9 @@
 # The stock openvpn 2.6 client against the Gatehouse OpenVPN server, over UDP and over TCP.
 #
 #   [cli] eth0 192.0.2.2/24 ---- 192.0.2.1/24 eth0 [srv] eth1 10.99.0.1/24 ---- 10.99.0.2/24 eth0 [lan]
-#          tun0 10.8.0.x/24 <====== OpenVPN ======> tun (10.8.0.1/24)       route 10.8.0.0/24 via srv
+#          tun0 10.8.0.x/24 <====== OpenVPN ======> tun (10.8.0.1/24)       10.99.0.3/24
+#                                                    |                      route 10.8.0.0/24 via srv
+#   [cli2] eth0 198.51.100.2/24 ---- 198.51.100.1/24 eth2 (route to 192.0.2.0/24 via srv)
 #
 # Checks, for each of udp and tcp:
 #   1. openvpn --client with a certificate from our CA completes initialisation and gets an
@@ -18,7 +20,8 @@
 # Then, with the server restarted as an AWS-like endpoint (client profile "reneg-sec 0", the
 # server renegotiates every 8 s, CRL loaded, legacy key derivation forced):
 #   5. the client offering only CHACHA20-POLY1305 gets it (NCP) with TLS1-PRF data keys, and a
-#      transfer spanning server-driven renegotiations completes;
+#      transfer spanning server-driven renegotiations completes; 60 extra pushed routes arrive
+#      in several PUSH_REPLY messages (push-continuation) and are all installed;
 #   6. (udp) the client's source address changes and the session follows it (float);
 #      terminating the client from the server (HALT) makes the stock client exit;
 #   7. a revoked client certificate is refused (CRL).
@@ -79,6 +82,9 @@ ns_add srv
 ns_add lan
 link_add cli eth0 192.0.2.2/24 srv eth0 192.0.2.1/24
 link_add srv eth1 10.99.0.1/24 lan eth0 10.99.0.2/24
+ns_add cli2
+link_add cli2 eth0 198.51.100.2/24 srv eth2 198.51.100.1/24
+route_add cli2 192.0.2.0/24 198.51.100.1
 forwarding_on srv
 route_add lan 10.8.0.0/24 10.99.0.1
 addr_add lan eth0 10.99.0.3/24
@@ -168,14 +174,14 @@ scenario() { # PROTO
 	pass "$proto: authorization hook refused traffic to 10.99.0.3"
 
 	local c2log=$GH_TMP/client2-$proto.log c2pid addr2
-	start cli "$c2log" openvpn --config "$(profile "$proto" client2 "dev tun1")"
+	start cli2 "$c2log" openvpn --config "$(profile "$proto" client2 "")"
 	c2pid=$LAST_PID
 	wait_for 30 client_up "$c2log" || fail "$proto: second client did not connect"
-	addr2=$(nsx cli ip -4 -o addr show dev tun1 | awk '{print $4}')
+	addr2=$(nsx cli2 ip -4 -o addr show dev tun0 | awk '{print $4}')
 	[ "${addr2%/*}" != "${addr%/*}" ] || fail "$proto: both clients got $addr"
-	nsx cli ping -c 2 -W 2 -I "${addr%/*}" "${addr2%/*}" >/dev/null 2>&1 ||
-		fail "$proto: client 1 cannot reach client 2 at $addr2"
-	pass "$proto: second client got $addr2; client 1 -> client 2 through the server works"
+	nsx cli2 ping -c 2 -W 2 "${addr%/*}" >/dev/null 2>&1 ||
+		fail "$proto: client 2 ($addr2) cannot reach client 1 at $addr"
+	pass "$proto: second client got $addr2; client 2 -> client 1 through the server works"
 	stop_pid "$c2pid"
 
 	start lan "$GH_TMP/iperf-s-$proto.log" iperf3 -s -1 -B 10.99.0.2
@@ -185,8 +191,8 @@ scenario() { # PROTO
 	pass "$proto: bounded TCP transfer (8 MiB) through the tunnel completed"
 	stop_pid "$cpid"
 	# UDP: explicit-exit-notify (EXIT over the control channel, cc-exit); TCP: the connection closes.
-	wait_for 10 grep -q "DISCONNECTED" "$slog" || fail "$proto: server did not notice the client leaving"
-	pass "$proto: client exit noticed: $(grep DISCONNECTED "$slog" | head -1 | sed 's/.*\(in=.*\)/\1/')"
+	wait_for 10 grep -q "DISCONNECTED.*cn=client1" "$slog" || fail "$proto: server did not notice the client leaving"
+	pass "$proto: client exit noticed: $(grep "DISCONNECTED.*cn=client1" "$slog" | head -1 | sed 's/.*\(in=.*\)/\1/')"
 
 	# Renegotiation: the client renegotiates every 10 s while data flows.
 	start cli "$rlog" openvpn --config "$(profile "$proto" client1 "reneg-sec 10")"
@@ -280,7 +286,9 @@ tls_crypt() { # PROTO
 aws_like() { # PROTO
 	local proto=$1 slog=$GH_TMP/server2-$1.log clog=$GH_TMP/aws-$1.log cpid
 	note "== $proto, server renegotiates, CRL, legacy PRF"
-	run_server "$proto" "$slog" --reneg-sec 8 --no-ekm --crl "$PKI/crl.pem"
+	local many=() i
+	for i in $(seq 0 59); do many+=(--route "10.200.$i.0/24"); done
+	run_server "$proto" "$slog" --reneg-sec 8 --no-ekm --crl "$PKI/crl.pem" "${many[@]}"
 	start cli "$clog" openvpn --config "$(profile "$proto" client1 "reneg-sec 0
 data-ciphers CHACHA20-POLY1305")"
 	cpid=$LAST_PID
@@ -288,6 +296,10 @@ data-ciphers CHACHA20-POLY1305")"
 	grep -q "Data Channel: cipher 'CHACHA20-POLY1305'" "$clog" || fail "$proto: CHACHA20-POLY1305 not negotiated"
 	grep -q "cipher CHACHA20-POLY1305, keys from TLS1-PRF" "$slog" || fail "$proto: server did not use TLS1-PRF keys"
 	pass "$proto: client offering only CHACHA20-POLY1305 connected, data keys from the legacy TLS1-PRF"
+	[ "$(nsx cli ip -4 route show | grep -c '^10\.200\.[0-9]*\.0/24 .*dev tun0')" = 60 ] ||
+		fail "$proto: not all 60 pushed routes installed: $(nsx cli ip -4 route show | grep -c '^10\.200\.')"
+	grep -q "push-continuation 2" "$clog" || fail "$proto: option list was not split"
+	pass "$proto: 60 extra routes pushed in $(grep -c "Received control message: 'PUSH_REPLY" "$clog") PUSH_REPLY messages, all installed"
 	start lan "$GH_TMP/iperf-s3-$proto.log" iperf3 -s -1 -B 10.99.0.2
 	wait_for 5 nsx lan sh -c "ss -ltn | grep -q ':5201'" || fail "iperf3 server did not start"
 	nsx cli timeout 90 iperf3 -c 10.99.0.2 -t 20 -b 4M >"$GH_TMP/iperf-c3-$proto.log" 2>&1 ||

@@ -2,7 +2,8 @@
 # Gatehouse <-> Gatehouse with plain ESP (IP protocol 50, no NAT so no UDP encapsulation):
 # the engine in "cgw" is configured as the initiator on the customer side (startup-action
 # start), the engine in "gw" is the AWS side (add). The tunnel must come UP on both, ESP must
-# be seen on the wire as protocol 50, and ICMP and TCP must pass both ways.
+# be seen on the wire as protocol 50, ICMP and TCP must pass both ways, and the inside /30's
+# two hosts (AWS side first, customer side second) must reach each other through the tunnel.
 #
 #   cgwhost 172.16.1.10 -- cgw 192.0.2.2 ====== 198.51.100.1 gw -- 10.0.1.10 vpchost
 #                          (Gatehouse,    ESP     (Gatehouse,
@@ -23,6 +24,7 @@ tunnel vpn-s2stest 1 {
 	inside-cidr 169.254.10.0/30
 	pre-shared-key "$S2S_PSK1"
 	startup-action start
+	inside-role customer
 	route $S2S_VPC
 }
 CONF
@@ -41,4 +43,10 @@ wait $dump
 grep -q 'ESP(spi=' "$GH_TMP/esp.pcap.txt" || fail "no protocol 50 ESP on the wire: $(cat "$GH_TMP/esp.pcap.txt")"
 pass "Gatehouse <-> Gatehouse: ESP is IP protocol 50 on the wire"
 s2s_traffic_both_ways "Gatehouse <-> Gatehouse"
+# Inside /30: AWS side .1 (gw), customer side .2 (cgw, inside-role customer), G:1555.
+nsx gw ip -4 addr show | grep -q 'inet 169.254.10.1/30' || fail "gw lacks inside address .1"
+nsx cgw ip -4 addr show | grep -q 'inet 169.254.10.2/30' || fail "cgw lacks inside address .2"
+ping_ok cgw 169.254.10.1 || fail "cannot reach the AWS-side inside address through the tunnel"
+ping_ok gw 169.254.10.2 || fail "cannot reach the customer-side inside address through the tunnel"
+pass "Gatehouse <-> Gatehouse: inside addresses .1 (AWS side) / .2 (customer side) reach each other"
 s2s_finish

@@ -68,7 +68,7 @@ NFT
 
 # The customer gateway's swanctl.conf in the style of interop.md 3.2 (AWS sample, route-based
 # 0/0 selectors). Variables: SS_IKE, SS_ESP (proposals), SS_START (start|none|trap),
-# SS_REKEY_IKE, SS_REKEY_CHILD, SS_LIFE_CHILD, SS_PSK1/2, SS_TUNNELS ("1" or "1 2"),
+# SS_REKEY_IKE, SS_REKEY_CHILD, SS_LIFE_CHILD, SS_PSK1/2, SS_TUNNELS ("1" or "1 2"), SS_CLOSE,
 # SS_LOCAL_ADDR, SS_LOCAL_TS, SS_REMOTE_TS.
 s2s_swanctl_cgw() {
 	local dir t remote psk start
@@ -114,7 +114,7 @@ s2s_swanctl_cgw() {
         replay_window = 1024
         dpd_action = restart
         start_action = $start
-        close_action = none
+        close_action = ${SS_CLOSE:-none}
       }
     }
   }
@@ -183,7 +183,8 @@ CONF
 }
 
 # gatehoused's config for the gw namespace. Variables: GH_TUNNELS ("1" / "1 2"), GH_START
-# (add|start), GH_OPTS (extra tunnel lines), GH_PSK1/2, GH_REMOTE (CGW address as seen).
+# (add|start), GH_OPTS (extra tunnel lines), GH_OPTS_1/2 (for one tunnel), GH_PSK1/2,
+# GH_REMOTE (CGW address as seen).
 s2s_gh_conf() {
 	local f=$GH_TMP/gatehoused.conf t addr psk cidr
 	{
@@ -202,6 +203,7 @@ tunnel vpn-s2stest $t {
 	startup-action ${GH_START:-add}
 	route $S2S_CGW_LAN priority $((t * 100))
 ${GH_OPTS:-}
+$(eval echo "\"\${GH_OPTS_$t:-}\"")
 }
 CONF
 		done

@@ -50,9 +50,9 @@ static void write_status(struct run *r)
 		if (engine_tunnel_status(e, t->vpn_id, t->index, &st) != E_OK)
 			continue;
 		fprintf(f, "%s %u %s changed=%lld routes=%u in=%llu out=%llu msg=%s\n", t->vpn_id,
-			t->index, st.up ? "UP" : "DOWN", (long long)st.last_status_change_s,
-			st.accepted_route_count, (unsigned long long)st.bytes_in,
-			(unsigned long long)st.bytes_out, st.status_message);
+		        t->index, st.up ? "UP" : "DOWN", (long long)st.last_status_change_s,
+		        st.accepted_route_count, (unsigned long long)st.bytes_in,
+		        (unsigned long long)st.bytes_out, st.status_message);
 	}
 	fclose(f);
 	if (rename(tmp, r->status_path) != 0)
@@ -84,28 +84,32 @@ static void on_rekey(struct ev_signal *s)
 	for (size_t i = 0; i < c->ntunnels; i++) {
 		const struct model_tunnel *t = &c->tunnels[i].t;
 		result_t rc = ike ? engine_tunnel_rekey_ike(e, t->vpn_id, t->index)
-				  : engine_tunnel_rekey_child(e, t->vpn_id, t->index);
+		                  : engine_tunnel_rekey_child(e, t->vpn_id, t->index);
 
 		log_info("engine_run", "%s tunnel %u: %s rekey requested: %s", t->vpn_id, t->index,
-			 ike ? "IKE SA" : "CHILD SA", err_msg(rc));
+		         ike ? "IKE SA" : "CHILD SA", err_msg(rc));
 	}
 }
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: engine_run --config FILE [-n [-v]] [--status FILE] "
-			"[--force-natt] [--ike-port N] [--natt-port N] [--tun-prefix P]\n");
+	                "[--force-natt] [--ike-port N] [--natt-port N] [--tun-prefix P]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},      {"status", required_argument, NULL, 's'},
-		{"force-natt", no_argument, NULL, 'F'},   {"ike-port", required_argument, NULL, 'I'},
-		{"natt-port", required_argument, NULL, 'N'},
-		{"tun-prefix", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"status", required_argument, NULL, 's'},
+	    {"force-natt", no_argument, NULL, 'F'},
+	    {"ike-port", required_argument, NULL, 'I'},
+	    {"natt-port", required_argument, NULL, 'N'},
+	    {"tun-prefix", required_argument, NULL, 'P'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct engine_options eo = {0};
 	struct run r = {0};
@@ -115,15 +119,32 @@ int main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "c:nv", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'c': config = optarg; break;
-		case 'n': check = true; break;
-		case 'v': verbose = true; break;
-		case 's': r.status_path = optarg; break;
-		case 'F': eo.force_natt = true; break;
-		case 'I': eo.ike_port = (uint16_t)atoi(optarg); break;
-		case 'N': eo.natt_port = (uint16_t)atoi(optarg); break;
-		case 'P': snprintf(eo.tun_prefix, sizeof(eo.tun_prefix), "%s", optarg); break;
-		default: return usage();
+		case 'c':
+			config = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 's':
+			r.status_path = optarg;
+			break;
+		case 'F':
+			eo.force_natt = true;
+			break;
+		case 'I':
+			eo.ike_port = (uint16_t)atoi(optarg);
+			break;
+		case 'N':
+			eo.natt_port = (uint16_t)atoi(optarg);
+			break;
+		case 'P':
+			snprintf(eo.tun_prefix, sizeof(eo.tun_prefix), "%s", optarg);
+			break;
+		default:
+			return usage();
 		}
 	}
 	if (!config)

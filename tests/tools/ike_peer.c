@@ -120,13 +120,13 @@ static void defaults(struct model_tunnel *m)
 static int parse_args(int argc, char **argv, struct model_tunnel *m, struct ike_ctx_config *cfg)
 {
 	static const struct option lo[] = {
-		{"local", 1, 0, 'l'},	 {"remote", 1, 0, 'r'},	  {"psk", 1, 0, 'k'},
-		{"start", 0, 0, 's'},	 {"p1-encr", 1, 0, 1},	  {"p1-integ", 1, 0, 2},
-		{"p1-dh", 1, 0, 3},	 {"p2-encr", 1, 0, 4},	  {"p2-integ", 1, 0, 5},
-		{"p2-dh", 1, 0, 6},	 {"local-net", 1, 0, 7},  {"remote-net", 1, 0, 8},
-		{"p1-life", 1, 0, 9},	 {"p2-life", 1, 0, 10},	  {"margin", 1, 0, 11},
-		{"fuzz", 1, 0, 12},	 {"dpd-timeout", 1, 0, 13}, {"dpd-action", 1, 0, 14},
-		{"ports", 1, 0, 15},	 {"debug", 0, 0, 'd'},	  {0, 0, 0, 0},
+	    {"local", 1, 0, 'l'}, {"remote", 1, 0, 'r'},     {"psk", 1, 0, 'k'},
+	    {"start", 0, 0, 's'}, {"p1-encr", 1, 0, 1},      {"p1-integ", 1, 0, 2},
+	    {"p1-dh", 1, 0, 3},   {"p2-encr", 1, 0, 4},      {"p2-integ", 1, 0, 5},
+	    {"p2-dh", 1, 0, 6},   {"local-net", 1, 0, 7},    {"remote-net", 1, 0, 8},
+	    {"p1-life", 1, 0, 9}, {"p2-life", 1, 0, 10},     {"margin", 1, 0, 11},
+	    {"fuzz", 1, 0, 12},   {"dpd-timeout", 1, 0, 13}, {"dpd-action", 1, 0, 14},
+	    {"ports", 1, 0, 15},  {"debug", 0, 0, 'd'},      {0, 0, 0, 0},
 	};
 	int c;
 
@@ -134,36 +134,75 @@ static int parse_args(int argc, char **argv, struct model_tunnel *m, struct ike_
 		bool ok = true;
 
 		switch (c) {
-		case 'l': ok = addr_parse(optarg, &m->outside_local) == E_OK; break;
-		case 'r': ok = addr_parse(optarg, &m->outside_remote) == E_OK; break;
-		case 'k': snprintf(m->opt.psk, sizeof(m->opt.psk), "%s", optarg); break;
-		case 's': m->opt.startup_action = MODEL_STARTUP_START; break;
-		case 1: m->opt.phase1_encr = parse_list(optarg, encr_names, 4); break;
-		case 2: m->opt.phase1_integ = parse_list(optarg, integ_names, 4); break;
-		case 3: m->opt.phase1_dh = parse_dh(optarg); break;
-		case 4: m->opt.phase2_encr = parse_list(optarg, encr_names, 4); break;
-		case 5: m->opt.phase2_integ = parse_list(optarg, integ_names, 4); break;
-		case 6: m->opt.phase2_dh = parse_dh(optarg); break;
-		case 7: ok = prefix_parse(optarg, false, &m->local_net) == E_OK; break;
-		case 8: ok = prefix_parse(optarg, false, &m->remote_net) == E_OK; break;
-		case 9: m->opt.phase1_lifetime_s = (uint32_t)atoi(optarg); break;
-		case 10: m->opt.phase2_lifetime_s = (uint32_t)atoi(optarg); break;
-		case 11: m->opt.rekey_margin_s = (uint32_t)atoi(optarg); break;
-		case 12: m->opt.rekey_fuzz_pct = (uint32_t)atoi(optarg); break;
-		case 13: m->opt.dpd_timeout_s = (uint32_t)atoi(optarg); break;
+		case 'l':
+			ok = addr_parse(optarg, &m->outside_local) == E_OK;
+			break;
+		case 'r':
+			ok = addr_parse(optarg, &m->outside_remote) == E_OK;
+			break;
+		case 'k':
+			snprintf(m->opt.psk, sizeof(m->opt.psk), "%s", optarg);
+			break;
+		case 's':
+			m->opt.startup_action = MODEL_STARTUP_START;
+			break;
+		case 1:
+			m->opt.phase1_encr = parse_list(optarg, encr_names, 4);
+			break;
+		case 2:
+			m->opt.phase1_integ = parse_list(optarg, integ_names, 4);
+			break;
+		case 3:
+			m->opt.phase1_dh = parse_dh(optarg);
+			break;
+		case 4:
+			m->opt.phase2_encr = parse_list(optarg, encr_names, 4);
+			break;
+		case 5:
+			m->opt.phase2_integ = parse_list(optarg, integ_names, 4);
+			break;
+		case 6:
+			m->opt.phase2_dh = parse_dh(optarg);
+			break;
+		case 7:
+			ok = prefix_parse(optarg, false, &m->local_net) == E_OK;
+			break;
+		case 8:
+			ok = prefix_parse(optarg, false, &m->remote_net) == E_OK;
+			break;
+		case 9:
+			m->opt.phase1_lifetime_s = (uint32_t)atoi(optarg);
+			break;
+		case 10:
+			m->opt.phase2_lifetime_s = (uint32_t)atoi(optarg);
+			break;
+		case 11:
+			m->opt.rekey_margin_s = (uint32_t)atoi(optarg);
+			break;
+		case 12:
+			m->opt.rekey_fuzz_pct = (uint32_t)atoi(optarg);
+			break;
+		case 13:
+			m->opt.dpd_timeout_s = (uint32_t)atoi(optarg);
+			break;
 		case 14:
-			m->opt.dpd_action = !strcmp(optarg, "none")	 ? MODEL_DPD_NONE
-					    : !strcmp(optarg, "restart") ? MODEL_DPD_RESTART
-									 : MODEL_DPD_CLEAR;
+			m->opt.dpd_action = !strcmp(optarg, "none")      ? MODEL_DPD_NONE
+			                    : !strcmp(optarg, "restart") ? MODEL_DPD_RESTART
+			                                                 : MODEL_DPD_CLEAR;
 			break;
 		case 15:
 			ok = sscanf(optarg, "%hu,%hu", &cfg->ike_port, &cfg->natt_port) == 2;
 			break;
-		case 'd': log_set_level(LOG_DEBUG); break;
-		default: ok = false;
+		case 'd':
+			log_set_level(LOG_DEBUG);
+			break;
+		default:
+			ok = false;
 		}
 		if (!ok) {
-			fprintf(stderr, "ike_peer: bad option (see the comment at the top of ike_peer.c)\n");
+			fprintf(
+			    stderr,
+			    "ike_peer: bad option (see the comment at the top of ike_peer.c)\n");
 			return -1;
 		}
 	}
@@ -191,7 +230,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 5; i++)
 		if (ev_signal_add(loop, &sigs[i], signos[i], on_signal, NULL) != E_OK)
 			goto out;
-	if (ike_ctx_new(loop, &cfg, &ctx) != E_OK || ike_tunnel_new(ctx, &m, &cbs, NULL, &tun) != E_OK) {
+	if (ike_ctx_new(loop, &cfg, &ctx) != E_OK ||
+	    ike_tunnel_new(ctx, &m, &cbs, NULL, &tun) != E_OK) {
 		fprintf(stderr, "ike_peer: cannot create the tunnel (sockets?)\n");
 		goto out;
 	}

@@ -12,7 +12,7 @@
 #include "test.h"
 
 #define GOOD_HEAD                                                                                  \
-	"outside-address 198.51.100.1 198.51.100.2\n"                                                   \
+	"outside-address 198.51.100.1 198.51.100.2\n"                                              \
 	"vpc-network 10.0.0.0/16\n"
 
 #define TUN_BODY                                                                                   \
@@ -21,45 +21,45 @@
 	"\tinside-cidr 169.254.10.0/30\n"                                                          \
 	"\tpre-shared-key tunnel1_psk_8to64\n"
 
-static const char good[] =
-	"# a complete file\n"
-	"listen 127.0.0.1:8080\n"
-	"data-dir \"/var/lib/gate house\"\n"
-	"access-key AKIDEXAMPLE\n"
-	"secret-key \"wJalr\\\"XUtn\"\n"
-	"log-level debug\n"
-	"outside-address 198.51.100.1\n"
-	"outside-address 198.51.100.2   # the second tunnel\n"
-	"vpc-network 10.0.0.0/16 10.1.0.0/16\n"
-	"\n"
-	"tunnel vpn-0abc 1 {\n"
-	"\tlocal-address 198.51.100.1\n"
-	"\tremote-address 192.0.2.2\n"
-	"\tlocal-network 172.16.0.0/12\n"
-	"\tinside-cidr 169.254.10.0/30\n"
-	"\tpre-shared-key tunnel1_psk_8to64\n"
-	"\tphase1-encryption-algorithms AES128 AES256-GCM-16\n"
-	"\tphase2-integrity-algorithms SHA1 SHA2-512\n"
-	"\tphase1-dh-group-numbers 2 14\n"
-	"\tphase2-dh-group-numbers 5\n"
-	"\tphase1-lifetime-seconds 3600\n"
-	"\tphase2-lifetime-seconds 1800\n"
-	"\trekey-margin-time-seconds 900\n"
-	"\trekey-fuzz-percentage 0\n"
-	"\treplay-window-size 64\n"
-	"\tdpd-timeout-seconds 30\n"
-	"\tdpd-timeout-action Restart\n"
-	"\tstartup-action start\n"
-	"\tike-versions ikev2\n"
-	"\troute 172.16.1.0/24\n"
-	"\troute 172.16.2.0/24 priority 50\n"
-	"}\n"
-	"tunnel vpn-0abc 2 {\n"
-	"\tlocal-address 198.51.100.2\n"
-	"\tremote-address 192.0.2.2\n"
-	"\tinside-cidr 169.254.11.0/30\n"
-	"\tpre-shared-key \"tunnel2.psk\"\n"
-	"}";
+static const char good[] = "# a complete file\n"
+                           "listen 127.0.0.1:8080\n"
+                           "data-dir \"/var/lib/gate house\"\n"
+                           "access-key AKIDEXAMPLE\n"
+                           "secret-key \"wJalr\\\"XUtn\"\n"
+                           "log-level debug\n"
+                           "outside-address 198.51.100.1\n"
+                           "outside-address 198.51.100.2   # the second tunnel\n"
+                           "vpc-network 10.0.0.0/16 10.1.0.0/16\n"
+                           "\n"
+                           "tunnel vpn-0abc 1 {\n"
+                           "\tlocal-address 198.51.100.1\n"
+                           "\tremote-address 192.0.2.2\n"
+                           "\tlocal-network 172.16.0.0/12\n"
+                           "\tinside-cidr 169.254.10.0/30\n"
+                           "\tpre-shared-key tunnel1_psk_8to64\n"
+                           "\tphase1-encryption-algorithms AES128 AES256-GCM-16\n"
+                           "\tphase2-integrity-algorithms SHA1 SHA2-512\n"
+                           "\tphase1-dh-group-numbers 2 14\n"
+                           "\tphase2-dh-group-numbers 5\n"
+                           "\tphase1-lifetime-seconds 3600\n"
+                           "\tphase2-lifetime-seconds 1800\n"
+                           "\trekey-margin-time-seconds 900\n"
+                           "\trekey-fuzz-percentage 0\n"
+                           "\treplay-window-size 64\n"
+                           "\tdpd-timeout-seconds 30\n"
+                           "\tdpd-timeout-action Restart\n"
+                           "\tstartup-action start\n"
+                           "\tike-versions ikev2\n"
+                           "\troute 172.16.1.0/24\n"
+                           "\troute 172.16.2.0/24 priority 50\n"
+                           "\tinside-role customer\n"
+                           "}\n"
+                           "tunnel vpn-0abc 2 {\n"
+                           "\tlocal-address 198.51.100.2\n"
+                           "\tremote-address 192.0.2.2\n"
+                           "\tinside-cidr 169.254.11.0/30\n"
+                           "\tpre-shared-key \"tunnel2.psk\"\n"
+                           "}";
 
 static struct conf_diags diags;
 
@@ -80,7 +80,8 @@ TEST(conf_good_file)
 	t2 = conf_tunnel_find(c, "vpn-0abc", 2);
 	CHECK(t1 && t2);
 	CHECK(conf_tunnel_find(c, "vpn-0abc", 3) == NULL);
-	CHECK_EQ(t1->t.opt.phase1_encr, (1u << MODEL_ENCR_AES128) | (1u << MODEL_ENCR_AES256_GCM16));
+	CHECK_EQ(t1->t.opt.phase1_encr,
+	         (1u << MODEL_ENCR_AES128) | (1u << MODEL_ENCR_AES256_GCM16));
 	CHECK_EQ(t1->t.opt.phase2_integ, (1u << MODEL_INTEG_SHA1) | (1u << MODEL_INTEG_SHA2_512));
 	CHECK_EQ(t1->t.opt.phase1_dh, MODEL_DH_MASK(2) | MODEL_DH_MASK(14));
 	CHECK_EQ(t1->t.opt.phase2_dh, MODEL_DH_MASK(5));
@@ -91,6 +92,7 @@ TEST(conf_good_file)
 	CHECK_EQ(t1->routes[0].priority, CONF_ROUTE_PRIORITY_DEFAULT);
 	CHECK_EQ(t1->routes[1].priority, 50);
 	CHECK_EQ(t1->t.local_net.len, 12);
+	CHECK(t1->customer_side && !t2->customer_side);
 	CHECK_STR(t2->t.opt.psk, "tunnel2.psk");
 	conf_free(c);
 }
@@ -181,107 +183,117 @@ struct bad_case {
 #define T1(body) GOOD_HEAD "tunnel v 1 {\n" TUN_BODY body "}\n"
 
 static const struct bad_case bad[] = {
-	{"bogus 1\n", 1, "unknown keyword \"bogus\" at the top level"},
-	{"listen\n", 1, "listen: expected 1 value, got 0"},
-	{"listen 1.2.3.4:80 x\n", 1, "listen: expected 1 value, got 2"},
-	{"listen 1.2.3.4\n", 1, "is not address:port"},
-	{"listen 1.2.3.4:0\n", 1, "listen port: 0 is out of range 1-65535"},
-	{"listen [::1]:99999\n", 1, "listen port: 99999 is out of range"},
-	{"listen ::1:80\n", 1, "is not address:port"},
-	{"listen 1.2.3.4:8080\nlisten 1.2.3.4:8081\n", 2, "listen: already given on line 1"},
-	{"data-dir relative/path\n", 1, "must be an absolute path"},
-	{"log-level loud\n", 1, "log-level: \"loud\" is not one of"},
-	{"access-key A\n", 0, "access-key and secret-key must be given together"},
-	{"outside-address 1.2.3\n", 1, "outside-address: \"1.2.3\" is not an IP address"},
-	{"outside-address 1.2.3.4 1.2.3.4\n", 1, "is listed twice"},
-	{"vpc-network 10.0.0.1/16\n", 1, "has host bits set"},
-	{"vpc-network 10.0.0.0\n", 1, "is not a CIDR"},
-	{"x \"unterminated\n", 1, "unterminated quoted string"},
-	{"x \"a\\q\"\n", 1, "bad escape"},
-	{"x a\"b\"\n", 1, "quote inside a word"},
-	{"x \001\n", 1, "control or non-ASCII byte"},
-	{"}\n", 1, "\"}\" without an open block"},
-	{"frob x {\n", 1, "unknown block \"frob\""},
-	{"tunnel v 1\n", 1, "expected \"tunnel <vpn-id> <1|2> {\""},
-	{"tunnel v 3 {\n}\n", 1, "tunnel index: 3 is out of range 1-2"},
-	{"tunnel v!x 1 {\n}\n", 1, "may only hold letters"},
-	{"tunnel vpn-0123456789abcdef0123456789ab 1 {\n}\n", 1, "must be 1-31 characters"},
-	{GOOD_HEAD "tunnel v 1 {\n" TUN_BODY, 3, "tunnel block is not closed"},
-	{T1("tunnel w 1 {\n"), 8, "tunnel block inside a tunnel block"},
-	{T1("x {\n"), 8, "unexpected block inside a tunnel block"},
-	{T1("} extra\n"), 8, "unexpected words after"},
-	{T1("color blue\n"), 8, "unknown keyword \"color\" in a tunnel block"},
-	{GOOD_HEAD "tunnel v 1 {\n}\n", 3, "local-address is required"},
-	{GOOD_HEAD "tunnel v 1 {\n}\n", 3, "remote-address is required"},
-	{GOOD_HEAD "tunnel v 1 {\n}\n", 3, "inside-cidr is required"},
-	{GOOD_HEAD "tunnel v 1 {\n}\n", 3, "pre-shared-key is required"},
-	{T1("local-address 198.51.100.2\n"), 8, "local-address: already given on line 4"},
-	{T1("remote-address 2001:db8::1\n"), 8, "already given"},
-	{GOOD_HEAD "tunnel v 1 {\nlocal-address 198.51.100.1\nremote-address 2001:db8::1\n"
-		   "inside-cidr 169.254.10.0/30\npre-shared-key abcdefgh\n}\n",
-	 5, "not the same address family"},
-	{GOOD_HEAD "tunnel v 1 {\nlocal-address 198.51.100.9\nremote-address 192.0.2.2\n"
-		   "inside-cidr 169.254.10.0/30\npre-shared-key abcdefgh\n}\n",
-	 4, "198.51.100.9 is not an outside-address"},
-	{T1("local-network 10.0.0.0/33\n"), 8, "is not a CIDR"},
-	{T1("local-network ::/0\n"), 8, "local-network: must be IPv4"},
-	{T1("remote-network ::/0\n"), 8, "remote-network: must be IPv4"},
-	{T1("inside-cidr 169.254.20.0/30\n"), 8, "already given"},
-	{GOOD_HEAD "tunnel v 1 {\ninside-cidr 169.254.20.0/29\n}\n", 4, "must be a size /30 CIDR block from the 169.254.0.0/16"},
-	{GOOD_HEAD "tunnel v 1 {\ninside-cidr 10.0.0.0/30\n}\n", 4, "must be a size /30 CIDR block from the 169.254.0.0/16"},
-	{GOOD_HEAD "tunnel v 1 {\ninside-cidr 169.254.5.0/30\n}\n", 4, "169.254.5.0/30 is reserved"},
-	{GOOD_HEAD "tunnel v 1 {\ninside-cidr 169.254.169.252/30\n}\n", 4, "is reserved"},
-	{T1("inside-ipv6-cidr fd00::/64\n"), 8, "must be a size /126 CIDR block from the local fd00::/8"},
-	{T1("inside-ipv6-cidr 2001:db8::/126\n"), 8, "must be a size /126 CIDR block from the local fd00::/8"},
-	{GOOD_HEAD "tunnel v 1 {\npre-shared-key abcdefg\n}\n", 4, "between 8 and 64 characters in length (got 7)"},
-	{GOOD_HEAD "tunnel v 1 {\npre-shared-key "
-		   "a1234567890123456789012345678901234567890123456789012345678901234\n}\n",
-	 4, "(got 65)"},
-	{GOOD_HEAD "tunnel v 1 {\npre-shared-key 0abcdefgh\n}\n", 4, "cannot start with zero"},
-	{GOOD_HEAD "tunnel v 1 {\npre-shared-key abc-defgh\n}\n", 4, "invalid character at position 4"},
-	{GOOD_HEAD "tunnel v 1 {\npre-shared-key \"abc defgh\"\n}\n", 4, "invalid character at position 4"},
-	{T1("phase1-encryption-algorithms 3DES\n"), 8, "Invalid value '3DES' for Phase1EncryptionAlgorithms"},
-	{T1("phase2-encryption-algorithms AES128 AES192\n"), 8, "Invalid value 'AES192'"},
-	{T1("phase1-integrity-algorithms MD5\n"), 8, "Invalid value 'MD5' for Phase1IntegrityAlgorithms"},
-	{T1("phase2-integrity-algorithms\n"), 8, "expected 1 or more values, got 0"},
-	{T1("phase1-dh-group-numbers 5\n"), 8, "Invalid value '5' for Phase1DHGroupNumbers"},
-	{T1("phase1-dh-group-numbers 1\n"), 8, "Invalid value '1' for Phase1DHGroupNumbers"},
-	{T1("phase2-dh-group-numbers 25\n"), 8, "Invalid value '25' for Phase2DHGroupNumbers"},
-	{T1("phase2-dh-group-numbers two\n"), 8, "Invalid value 'two'"},
-	{T1("phase1-lifetime-seconds 899\n"), 8, "'899' for Phase1LifetimeSeconds: it must be an integer between 900 and 28800"},
-	{T1("phase1-lifetime-seconds 28801\n"), 8, "between 900 and 28800"},
-	{T1("phase2-lifetime-seconds 3601\n"), 8, "between 900 and 3600"},
-	{T1("phase2-lifetime-seconds -1\n"), 8, "Invalid value '-1'"},
-	{T1("phase2-lifetime-seconds 99999999999\n"), 8, "Invalid value '99999999999'"},
-	{T1("phase1-lifetime-seconds 1800\nphase2-lifetime-seconds 1800\n"), 9,
-	 "Phase2LifetimeSeconds (1800) must be less than Phase1LifetimeSeconds (1800)"},
-	{T1("phase1-lifetime-seconds 900\n"), 3, "(3600) must be less than"},
-	{T1("rekey-margin-time-seconds 59\n"), 8, "'59' for RekeyMarginTimeSeconds"},
-	{T1("phase2-lifetime-seconds 1000\nrekey-margin-time-seconds 501\n"), 9,
-	 "(501) must be between 60 and half"},
-	{T1("rekey-fuzz-percentage 101\n"), 8, "between 0 and 100"},
-	{T1("replay-window-size 63\n"), 8, "between 64 and 2048"},
-	{T1("replay-window-size 2049\n"), 8, "between 64 and 2048"},
-	{T1("dpd-timeout-seconds 29\n"), 8, "greater than or equal to 30"},
-	{T1("dpd-timeout-action reboot\n"), 8, "Valid values: clear | none | restart"},
-	{T1("startup-action go\n"), 8, "Valid values: add | start"},
-	{T1("ike-versions ikev3\n"), 8, "Valid values: ikev1 | ikev2"},
-	{T1("ike-versions ikev1\nstartup-action start\n"), 9, "requires ikev2 in IKEVersions"},
-	{T1("log-enabled maybe\n"), 8, "expected true or false"},
-	{T1("log-output-format xml\n"), 8, "Valid values: json | text"},
-	{T1("tunnel-lifecycle-control 1\n"), 8, "expected true or false"},
-	{T1("route 10.0.0.0/8 metric 5\n"), 8, "expected \"route <cidr> [priority <n>]\""},
-	{T1("route 10.0.0.0/8 priority\n"), 8, "expected \"route <cidr> [priority <n>]\""},
-	{T1("route 10.0.0.0/8 priority x\n"), 8, "priority: \"x\" is not a number"},
-	{T1("route 10.0.0.0/8 priority 65536\n"), 8, "priority: 65536 is out of range 0-65535"},
-	{T1("route 10.0.0.0/8\nroute 10.0.0.0/8\n"), 9, "listed twice in this tunnel"},
-	{T1("local-network 10.0.0.0/8\nroute 11.0.0.0/16\n"), 9, "is outside local-network"},
-	{GOOD_HEAD "tunnel v 1 {\n" TUN_BODY "}\ntunnel v 1 {\n" TUN_BODY "}\n", 9,
-	 "tunnel v 1 is already defined on line 3"},
-	{GOOD_HEAD "tunnel v 1 {\n" TUN_BODY "}\ntunnel w 1 {\n" TUN_BODY "}\n", 11,
-	 "same local-address and remote-address"},
-	{GOOD_HEAD "tunnel v 1 {\n" TUN_BODY "}\ntunnel w 1 {\n" TUN_BODY "}\n", 12,
-	 "inside-cidr: already used by the tunnel on line 3"},
+    {"bogus 1\n", 1, "unknown keyword \"bogus\" at the top level"},
+    {"listen\n", 1, "listen: expected 1 value, got 0"},
+    {"listen 1.2.3.4:80 x\n", 1, "listen: expected 1 value, got 2"},
+    {"listen 1.2.3.4\n", 1, "is not address:port"},
+    {"listen 1.2.3.4:0\n", 1, "listen port: 0 is out of range 1-65535"},
+    {"listen [::1]:99999\n", 1, "listen port: 99999 is out of range"},
+    {"listen ::1:80\n", 1, "is not address:port"},
+    {"listen 1.2.3.4:8080\nlisten 1.2.3.4:8081\n", 2, "listen: already given on line 1"},
+    {"data-dir relative/path\n", 1, "must be an absolute path"},
+    {"log-level loud\n", 1, "log-level: \"loud\" is not one of"},
+    {"access-key A\n", 0, "access-key and secret-key must be given together"},
+    {"outside-address 1.2.3\n", 1, "outside-address: \"1.2.3\" is not an IP address"},
+    {"outside-address 1.2.3.4 1.2.3.4\n", 1, "is listed twice"},
+    {"vpc-network 10.0.0.1/16\n", 1, "has host bits set"},
+    {"vpc-network 10.0.0.0\n", 1, "is not a CIDR"},
+    {"x \"unterminated\n", 1, "unterminated quoted string"},
+    {"x \"a\\q\"\n", 1, "bad escape"},
+    {"x a\"b\"\n", 1, "quote inside a word"},
+    {"x \001\n", 1, "control or non-ASCII byte"},
+    {"}\n", 1, "\"}\" without an open block"},
+    {"frob x {\n", 1, "unknown block \"frob\""},
+    {"tunnel v 1\n", 1, "expected \"tunnel <vpn-id> <1|2> {\""},
+    {"tunnel v 3 {\n}\n", 1, "tunnel index: 3 is out of range 1-2"},
+    {"tunnel v!x 1 {\n}\n", 1, "may only hold letters"},
+    {"tunnel vpn-0123456789abcdef0123456789ab 1 {\n}\n", 1, "must be 1-31 characters"},
+    {GOOD_HEAD "tunnel v 1 {\n" TUN_BODY, 3, "tunnel block is not closed"},
+    {T1("tunnel w 1 {\n"), 8, "tunnel block inside a tunnel block"},
+    {T1("x {\n"), 8, "unexpected block inside a tunnel block"},
+    {T1("} extra\n"), 8, "unexpected words after"},
+    {T1("color blue\n"), 8, "unknown keyword \"color\" in a tunnel block"},
+    {GOOD_HEAD "tunnel v 1 {\n}\n", 3, "local-address is required"},
+    {GOOD_HEAD "tunnel v 1 {\n}\n", 3, "remote-address is required"},
+    {GOOD_HEAD "tunnel v 1 {\n}\n", 3, "inside-cidr is required"},
+    {GOOD_HEAD "tunnel v 1 {\n}\n", 3, "pre-shared-key is required"},
+    {T1("local-address 198.51.100.2\n"), 8, "local-address: already given on line 4"},
+    {T1("remote-address 2001:db8::1\n"), 8, "already given"},
+    {GOOD_HEAD "tunnel v 1 {\nlocal-address 198.51.100.1\nremote-address 2001:db8::1\n"
+               "inside-cidr 169.254.10.0/30\npre-shared-key abcdefgh\n}\n",
+     5, "not the same address family"},
+    {GOOD_HEAD "tunnel v 1 {\nlocal-address 198.51.100.9\nremote-address 192.0.2.2\n"
+               "inside-cidr 169.254.10.0/30\npre-shared-key abcdefgh\n}\n",
+     4, "198.51.100.9 is not an outside-address"},
+    {T1("local-network 10.0.0.0/33\n"), 8, "is not a CIDR"},
+    {T1("local-network ::/0\n"), 8, "local-network: must be IPv4"},
+    {T1("remote-network ::/0\n"), 8, "remote-network: must be IPv4"},
+    {T1("inside-cidr 169.254.20.0/30\n"), 8, "already given"},
+    {GOOD_HEAD "tunnel v 1 {\ninside-cidr 169.254.20.0/29\n}\n", 4,
+     "must be a size /30 CIDR block from the 169.254.0.0/16"},
+    {GOOD_HEAD "tunnel v 1 {\ninside-cidr 10.0.0.0/30\n}\n", 4,
+     "must be a size /30 CIDR block from the 169.254.0.0/16"},
+    {GOOD_HEAD "tunnel v 1 {\ninside-cidr 169.254.5.0/30\n}\n", 4, "169.254.5.0/30 is reserved"},
+    {GOOD_HEAD "tunnel v 1 {\ninside-cidr 169.254.169.252/30\n}\n", 4, "is reserved"},
+    {T1("inside-ipv6-cidr fd00::/64\n"), 8,
+     "must be a size /126 CIDR block from the local fd00::/8"},
+    {T1("inside-ipv6-cidr 2001:db8::/126\n"), 8,
+     "must be a size /126 CIDR block from the local fd00::/8"},
+    {GOOD_HEAD "tunnel v 1 {\npre-shared-key abcdefg\n}\n", 4,
+     "between 8 and 64 characters in length (got 7)"},
+    {GOOD_HEAD "tunnel v 1 {\npre-shared-key "
+               "a1234567890123456789012345678901234567890123456789012345678901234\n}\n",
+     4, "(got 65)"},
+    {GOOD_HEAD "tunnel v 1 {\npre-shared-key 0abcdefgh\n}\n", 4, "cannot start with zero"},
+    {GOOD_HEAD "tunnel v 1 {\npre-shared-key abc-defgh\n}\n", 4, "invalid character at position 4"},
+    {GOOD_HEAD "tunnel v 1 {\npre-shared-key \"abc defgh\"\n}\n", 4,
+     "invalid character at position 4"},
+    {T1("phase1-encryption-algorithms 3DES\n"), 8,
+     "Invalid value '3DES' for Phase1EncryptionAlgorithms"},
+    {T1("phase2-encryption-algorithms AES128 AES192\n"), 8, "Invalid value 'AES192'"},
+    {T1("phase1-integrity-algorithms MD5\n"), 8,
+     "Invalid value 'MD5' for Phase1IntegrityAlgorithms"},
+    {T1("phase2-integrity-algorithms\n"), 8, "expected 1 or more values, got 0"},
+    {T1("phase1-dh-group-numbers 5\n"), 8, "Invalid value '5' for Phase1DHGroupNumbers"},
+    {T1("phase1-dh-group-numbers 1\n"), 8, "Invalid value '1' for Phase1DHGroupNumbers"},
+    {T1("phase2-dh-group-numbers 25\n"), 8, "Invalid value '25' for Phase2DHGroupNumbers"},
+    {T1("phase2-dh-group-numbers two\n"), 8, "Invalid value 'two'"},
+    {T1("phase1-lifetime-seconds 899\n"), 8,
+     "'899' for Phase1LifetimeSeconds: it must be an integer between 900 and 28800"},
+    {T1("phase1-lifetime-seconds 28801\n"), 8, "between 900 and 28800"},
+    {T1("phase2-lifetime-seconds 3601\n"), 8, "between 900 and 3600"},
+    {T1("phase2-lifetime-seconds -1\n"), 8, "Invalid value '-1'"},
+    {T1("phase2-lifetime-seconds 99999999999\n"), 8, "Invalid value '99999999999'"},
+    {T1("phase1-lifetime-seconds 1800\nphase2-lifetime-seconds 1800\n"), 9,
+     "Phase2LifetimeSeconds (1800) must be less than Phase1LifetimeSeconds (1800)"},
+    {T1("phase1-lifetime-seconds 900\n"), 3, "(3600) must be less than"},
+    {T1("rekey-margin-time-seconds 59\n"), 8, "'59' for RekeyMarginTimeSeconds"},
+    {T1("phase2-lifetime-seconds 1000\nrekey-margin-time-seconds 501\n"), 9,
+     "(501) must be between 60 and half"},
+    {T1("rekey-fuzz-percentage 101\n"), 8, "between 0 and 100"},
+    {T1("replay-window-size 63\n"), 8, "between 64 and 2048"},
+    {T1("replay-window-size 2049\n"), 8, "between 64 and 2048"},
+    {T1("dpd-timeout-seconds 29\n"), 8, "greater than or equal to 30"},
+    {T1("dpd-timeout-action reboot\n"), 8, "Valid values: clear | none | restart"},
+    {T1("startup-action go\n"), 8, "Valid values: add | start"},
+    {T1("ike-versions ikev3\n"), 8, "Valid values: ikev1 | ikev2"},
+    {T1("ike-versions ikev1\nstartup-action start\n"), 9, "requires ikev2 in IKEVersions"},
+    {T1("log-enabled maybe\n"), 8, "expected true or false"},
+    {T1("inside-role cgw\n"), 8, "inside-role: \"cgw\" is not one of aws, customer"},
+    {T1("log-output-format xml\n"), 8, "Valid values: json | text"},
+    {T1("tunnel-lifecycle-control 1\n"), 8, "expected true or false"},
+    {T1("route 10.0.0.0/8 metric 5\n"), 8, "expected \"route <cidr> [priority <n>]\""},
+    {T1("route 10.0.0.0/8 priority\n"), 8, "expected \"route <cidr> [priority <n>]\""},
+    {T1("route 10.0.0.0/8 priority x\n"), 8, "priority: \"x\" is not a number"},
+    {T1("route 10.0.0.0/8 priority 65536\n"), 8, "priority: 65536 is out of range 0-65535"},
+    {T1("route 10.0.0.0/8\nroute 10.0.0.0/8\n"), 9, "listed twice in this tunnel"},
+    {T1("local-network 10.0.0.0/8\nroute 11.0.0.0/16\n"), 9, "is outside local-network"},
+    {GOOD_HEAD "tunnel v 1 {\n" TUN_BODY "}\ntunnel v 1 {\n" TUN_BODY "}\n", 9,
+     "tunnel v 1 is already defined on line 3"},
+    {GOOD_HEAD "tunnel v 1 {\n" TUN_BODY "}\ntunnel w 1 {\n" TUN_BODY "}\n", 11,
+     "same local-address and remote-address"},
+    {GOOD_HEAD "tunnel v 1 {\n" TUN_BODY "}\ntunnel w 1 {\n" TUN_BODY "}\n", 12,
+     "inside-cidr: already used by the tunnel on line 3"},
 };
 
 static bool has_diag(const struct conf_diags *d, unsigned line, const char *msg)
@@ -303,7 +315,7 @@ TEST(conf_each_problem_reported_with_line)
 		if (rc != E_PARSE || c != NULL || !has_diag(&diags, bad[i].line, bad[i].msg)) {
 			conf_diags_print(&diags, stderr);
 			fprintf(stderr, "    case %zu: want line %u \"%s\"\n", i, bad[i].line,
-				bad[i].msg);
+			        bad[i].msg);
 			nfail++;
 		}
 	}
@@ -314,13 +326,13 @@ TEST(conf_each_problem_reported_with_line)
 TEST(conf_collects_all_problems)
 {
 	static const char txt[] = "bogus\n"
-				  "log-level loud\n"
-				  "outside-address 198.51.100.1\n"
-				  "tunnel v 1 {\n"
-				  "\treplay-window-size 1\n"
-				  "\tdpd-timeout-action x\n"
-				  "}\n"
-				  "}\n";
+	                          "log-level loud\n"
+	                          "outside-address 198.51.100.1\n"
+	                          "tunnel v 1 {\n"
+	                          "\treplay-window-size 1\n"
+	                          "\tdpd-timeout-action x\n"
+	                          "}\n"
+	                          "}\n";
 	struct conf *c = NULL;
 
 	CHECK_ERR(conf_parse_text("multi", txt, strlen(txt), &c, &diags), E_PARSE);

@@ -52,7 +52,7 @@ static void b_stop(struct engine *e, struct engine_tunnel *t)
 }
 
 static result_t b_route_add(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-			    uint32_t metric)
+                            uint32_t metric)
 {
 	(void)e;
 	if (!t->dp_handle)
@@ -63,7 +63,7 @@ static result_t b_route_add(struct engine *e, struct engine_tunnel *t, const str
 }
 
 static void b_route_del(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-			uint32_t metric)
+                        uint32_t metric)
 {
 	(void)e;
 	(void)metric;
@@ -78,22 +78,22 @@ static result_t b_rekey(struct engine *e, struct engine_tunnel *t, bool ike)
 }
 
 static const struct engine_backend rec_backend = {
-	.tunnel_start = b_start,
-	.tunnel_stop = b_stop,
-	.route_add = b_route_add,
-	.route_del = b_route_del,
-	.rekey = b_rekey,
+    .tunnel_start = b_start,
+    .tunnel_stop = b_stop,
+    .route_add = b_route_add,
+    .route_del = b_route_del,
+    .rekey = b_rekey,
 };
 
 #define HEAD "outside-address 198.51.100.1 198.51.100.2\n"
 #define TUN1(extra)                                                                                \
 	"tunnel vpn-a 1 {\n local-address 198.51.100.1\n remote-address 192.0.2.2\n"               \
-	" inside-cidr 169.254.10.0/30\n pre-shared-key tunnel1psk\n route 10.1.0.0/16\n" extra    \
+	" inside-cidr 169.254.10.0/30\n pre-shared-key tunnel1psk\n route 10.1.0.0/16\n" extra     \
 	"}\n"
 #define TUN2(extra)                                                                                \
 	"tunnel vpn-a 2 {\n local-address 198.51.100.2\n remote-address 192.0.2.2\n"               \
-	" inside-cidr 169.254.11.0/30\n pre-shared-key tunnel2psk\n route 10.1.0.0/16 priority 200\n" \
-	extra "}\n"
+	" inside-cidr 169.254.11.0/30\n pre-shared-key tunnel2psk\n route 10.1.0.0/16 priority "   \
+	"200\n" extra "}\n"
 
 static struct conf *parse(const char *txt)
 {

@@ -107,7 +107,7 @@ static bool drop_hook(void *arg, bool out, const uint8_t *pkt, size_t len)
 }
 
 static bool default_tunnel(struct model_tunnel *m, const char *local, const char *remote,
-			   bool start)
+                           bool start)
 {
 	memset(m, 0, sizeof(*m));
 	snprintf(m->vpn_id, sizeof(m->vpn_id), "vpn-test");
@@ -133,7 +133,8 @@ static bool default_tunnel(struct model_tunnel *m, const char *local, const char
 	return true;
 }
 
-static bool side_setup(struct side *s, const struct model_tunnel *m, const struct ike_ctx_config *extra)
+static bool side_setup(struct side *s, const struct model_tunnel *m,
+                       const struct ike_ctx_config *extra)
 {
 	struct ike_ctx_config cfg = {0};
 
@@ -160,7 +161,7 @@ static void teardown(void)
 
 /* Fresh loop, ports, responder A (Add) and initiator B (Start) with the given options. */
 static bool setup(const struct model_tunnel_options *oa, const struct model_tunnel_options *ob,
-		  const struct ike_ctx_config *ca, const struct ike_ctx_config *cb)
+                  const struct ike_ctx_config *ca, const struct ike_ctx_config *cb)
 {
 	struct model_tunnel ma, mb;
 
@@ -477,8 +478,9 @@ TEST(ike_initial_contact_after_restart)
 TEST(ike_invalid_major_version)
 {
 	struct sockaddr_in to = {.sin_family = AF_INET};
-	uint8_t req[28] = {1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0,
-			   0, 0x30, IKEV2_EXCH_IKE_SA_INIT, 0x08, 0, 0, 0, 0, 0, 0, 0, 28};
+	uint8_t req[28] = {
+	    1,    2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x30, IKEV2_EXCH_IKE_SA_INIT,
+	    0x08, 0, 0, 0, 0, 0, 0, 0, 28};
 	uint8_t resp[128];
 	ssize_t n = -1;
 	int fd;

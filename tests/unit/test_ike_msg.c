@@ -18,7 +18,8 @@ struct bytes {
 /* The hex of the sample named `name` ("ike_sa_init_request" or a payload fragment). */
 static bool sample(const char *name, struct bytes *out)
 {
-	struct json_object *root = json_object_from_file(test_spec_path("vectors/ikev2-packet-samples.json"));
+	struct json_object *root =
+	    json_object_from_file(test_spec_path("vectors/ikev2-packet-samples.json"));
 	struct json_object *v, *arr, *hex;
 	bool ok = false;
 
@@ -26,8 +27,10 @@ static bool sample(const char *name, struct bytes *out)
 	if (!root)
 		return false;
 	if (!strcmp(name, "ike_sa_init_request")) {
-		if (json_object_object_get_ex(root, name, &v) && json_object_object_get_ex(v, "hex", &hex))
-			ok = hex_decode(json_object_get_string(hex), out->b, sizeof(out->b), &out->n) == E_OK;
+		if (json_object_object_get_ex(root, name, &v) &&
+		    json_object_object_get_ex(v, "hex", &hex))
+			ok = hex_decode(json_object_get_string(hex), out->b, sizeof(out->b),
+			                &out->n) == E_OK;
 	} else if (json_object_object_get_ex(root, "payload_fragments", &arr)) {
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {
 			struct json_object *f = json_object_array_get_idx(arr, i), *n;
@@ -36,7 +39,7 @@ static bool sample(const char *name, struct bytes *out)
 			    !strcmp(json_object_get_string(n), name) &&
 			    json_object_object_get_ex(f, "hex", &hex))
 				ok = hex_decode(json_object_get_string(hex), out->b, sizeof(out->b),
-						&out->n) == E_OK;
+				                &out->n) == E_OK;
 		}
 	}
 	json_object_put(root);
@@ -195,21 +198,22 @@ TEST(ike_payload_negative)
 {
 	/* nonce of 15 octets, KE without data, ID IPv4 of 3 octets, TS count 0, delete IKE with
 	 * SPIs, transform with a bad key length */
-	static const uint8_t nonce15[] = {0, 0, 0, 19, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+	static const uint8_t nonce15[] = {0, 0, 0, 19, 1,  2,  3,  4,  5, 6,
+	                                  7, 8, 9, 10, 11, 12, 13, 14, 15};
 	static const uint8_t ke0[] = {0, 0, 0, 8, 0, 14, 0, 0};
 	static const uint8_t id3[] = {0, 0, 0, 11, 1, 0, 0, 0, 10, 0, 0};
 	static const uint8_t ts0[] = {0, 0, 0, 8, 0, 0, 0, 0};
 	static const uint8_t delike[] = {0, 0, 0, 12, 1, 4, 0, 1, 1, 2, 3, 4};
-	static const uint8_t badkl[] = {0, 0, 0, 24, 0, 0, 0, 20, 1, 1, 0, 1,
-					0, 0, 0, 12, 1, 0, 0, 12, 0x80, 14, 0, 100};
+	static const uint8_t badkl[] = {0, 0, 0, 24, 0, 0, 0, 20, 1,    1,  0, 1,
+	                                0, 0, 0, 12, 1, 0, 0, 12, 0x80, 14, 0, 100};
 	static const struct {
 		const uint8_t *b;
 		size_t n;
 		uint8_t type;
 	} cases[] = {
-		{nonce15, sizeof(nonce15), IKEV2_PL_NONCE}, {ke0, sizeof(ke0), IKEV2_PL_KE},
-		{id3, sizeof(id3), IKEV2_PL_IDI},	  {ts0, sizeof(ts0), IKEV2_PL_TSI},
-		{delike, sizeof(delike), IKEV2_PL_DELETE}, {badkl, sizeof(badkl), IKEV2_PL_SA},
+	    {nonce15, sizeof(nonce15), IKEV2_PL_NONCE}, {ke0, sizeof(ke0), IKEV2_PL_KE},
+	    {id3, sizeof(id3), IKEV2_PL_IDI},           {ts0, sizeof(ts0), IKEV2_PL_TSI},
+	    {delike, sizeof(delike), IKEV2_PL_DELETE},  {badkl, sizeof(badkl), IKEV2_PL_SA},
 	};
 	static struct ike_chain c;
 	static struct ike_payloads p;
@@ -326,8 +330,8 @@ static void sk_roundtrip(uint16_t encr, unsigned bits, uint16_t integ)
 	struct crypto_aead *a = NULL;
 	struct wbuf inner, out;
 	struct ike_builder b;
-	struct ike_hdr h = {.spi_i = 7, .spi_r = 9, .exchange = IKEV2_EXCH_INFORMATIONAL,
-			    .msg_id = 3};
+	struct ike_hdr h = {
+	    .spi_i = 7, .spi_r = 9, .exchange = IKEV2_EXCH_INFORMATIONAL, .msg_id = 3};
 	static struct ike_chain c, ic;
 	static struct ike_payloads p;
 	struct rbuf r;
@@ -336,7 +340,7 @@ static void sk_roundtrip(uint16_t encr, unsigned bits, uint16_t integ)
 	memset(ekey, 0x11, sizeof(ekey));
 	memset(ikey, 0x22, sizeof(ikey));
 	CHECK_OK(crypto_aead_new(encr, bits, integ, ekey, crypto_encr_keymat_len(encr, bits), ikey,
-				 integ ? crypto_integ_key_len(integ) : 0, &a));
+	                         integ ? crypto_integ_key_len(integ) : 0, &a));
 	wbuf_init_dyn(&inner, 64, 0);
 	wbuf_init_dyn(&out, 64, 0);
 	ike_inner_begin(&b, &inner);

@@ -1,0 +1,263 @@
+/*
+ * test_acm.c - the certificate store: OpenSSL validation of imports (negative case per
+ * error), ARN handling, rows in a real store (temp dir), and the ACM JSON protocol.
+ * Fixtures: a P-256 CA, a server certificate it signed (serial 0x1234, SAN vpn.example.test)
+ * with its key, and an unrelated key (made with the openssl command line).
+ */
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "acm/acm.h"
+#include "lib/buf.h"
+#include "store/store.h"
+#include "test.h"
+
+#define REGION "us-east-1"
+#define ACCOUNT "123456789012"
+
+static const char FX_CA[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBeDCCAR+gAwIBAgIUdc+1zP64x2JRdaUj+qj2j4y/ddIwCgYIKoZIzj0EAwIw\n"
+	"EjEQMA4GA1UEAwwHVGVzdCBDQTAeFw0yNjExMjQxMjE1NTJaFw0zNjExMjExMjE1\n"
+	"NTJaMBIxEDAOBgNVBAMMB1Rlc3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC\n"
+	"AAT5ifTLYSVI/C4T8Xztd/IZt20xUpOGnSD3aiaorxJgd0VDUnOQSlsfZ7Mz3GfA\n"
+	"4EQC9HLncowdRh/1OmAi/Xcqo1MwUTAdBgNVHQ4EFgQUJMyL7Pk5xqaNKnojgDgH\n"
+	"H8pqQ58wHwYDVR0jBBgwFoAUJMyL7Pk5xqaNKnojgDgHH8pqQ58wDwYDVR0TAQH/\n"
+	"BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiAk/ZbBC82x3bEXy/VB40qpiYwjRXMV\n"
+	"jtXi+7aYkNCztgIgPBOlln/3mD00YLlK3gkKZKRMQ64Cr6ePBrDn8262rvw=\n"
+	"-----END CERTIFICATE-----\n";
+
+static const char FX_SRV_CRT[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBfTCCASKgAwIBAgICEjQwCgYIKoZIzj0EAwIwEjEQMA4GA1UEAwwHVGVzdCBD\n"
+	"QTAeFw0yNjExMjQxMjE1NTJaFw0zNjExMjExMjE1NTJaMBsxGTAXBgNVBAMMEHZw\n"
+	"bi5leGFtcGxlLnRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAS0eqev0ix7\n"
+	"EBO6ib8hAsFN8FE5YkWQlW9EsOwmB9bKQIM5DQZlO5+d1iQSYjp3CDJ4nvMHDYAJ\n"
+	"Lv6LRLuW61Zeo18wXTAbBgNVHREEFDASghB2cG4uZXhhbXBsZS50ZXN0MB0GA1Ud\n"
+	"DgQWBBQ6ZgK7PyO/lfUCdgCIUjFfYrHB6jAfBgNVHSMEGDAWgBQkzIvs+TnGpo0q\n"
+	"eiOAOAcfympDnzAKBggqhkjOPQQDAgNJADBGAiEAjXRbRFKvzlFItXBHas1JeM90\n"
+	"mpIFAN8I+24CPnjSB1YCIQDJjMQXIV4U8EjWBTSJcFEezQsui1xpP2v/JdNdp6GI\n"
+	"Dw==\n"
+	"-----END CERTIFICATE-----\n";
+
+static const char FX_SRV_KEY[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgXJ1obwhxqy93HeLH\n"
+	"DD67LRlOKHSRUsjS+TQoKe6yuEGhRANCAAS0eqev0ix7EBO6ib8hAsFN8FE5YkWQ\n"
+	"lW9EsOwmB9bKQIM5DQZlO5+d1iQSYjp3CDJ4nvMHDYAJLv6LRLuW61Ze\n"
+	"-----END PRIVATE KEY-----\n";
+
+static const char FX_OTHER_KEY[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg0DbZyJHm2CG7T3mo\n"
+	"VEnHMCI9uDAAhIsDG1wX0gSCyG+hRANCAAQ0xBDHQJ73pa8L+ZkdwxWmpoeNWUOL\n"
+	"lTlUAA1lz6f9BYDnppYNAZCY0rnzfvq8KW0yIrKxSSD9agkSpXs6Pc4o\n"
+	"-----END PRIVATE KEY-----\n";
+
+#define L(s) (sizeof(s) - 1)
+
+TEST(acm_parse_ok)
+{
+	struct acm_cert c;
+	char err[256];
+
+	CHECK_OK(acm_cert_parse(FX_SRV_CRT, L(FX_SRV_CRT), FX_SRV_KEY, L(FX_SRV_KEY), FX_CA,
+				L(FX_CA), &c, err, sizeof(err)));
+	CHECK_STR(c.domain, "vpn.example.test");
+	CHECK_STR(c.subject, "CN=vpn.example.test");
+	CHECK_STR(c.issuer, "CN=Test CA");
+	CHECK_STR(c.serial, "12:34");
+	CHECK_STR(c.key_algo, "EC_prime256v1");
+	CHECK_EQ(c.n_sans, 1);
+	CHECK_STR(c.sans[0], "vpn.example.test");
+	CHECK(c.not_after_s > c.not_before_s);
+	CHECK(c.chain_pem != NULL);
+	acm_cert_fini(&c);
+	/* the chain is optional */
+	CHECK_OK(acm_cert_parse(FX_SRV_CRT, L(FX_SRV_CRT), FX_SRV_KEY, L(FX_SRV_KEY), NULL, 0, &c,
+				err, sizeof(err)));
+	CHECK(c.chain_pem == NULL);
+	acm_cert_fini(&c);
+}
+
+TEST(acm_parse_negatives)
+{
+	struct {
+		const char *cert, *key, *chain;
+		result_t want;
+		const char *msg;
+	} cases[] = {
+		{FX_SRV_CRT, FX_OTHER_KEY, NULL, E_ACM_KEY_MISMATCH, "does not match"},
+		{FX_SRV_KEY, FX_SRV_KEY, NULL, E_ACM_PEM, "certificate field"},
+		{FX_SRV_CRT, FX_SRV_CRT, NULL, E_ACM_PEM, "private key"},
+		{FX_SRV_CRT, FX_SRV_KEY, "garbage", E_ACM_PEM, "chain"},
+		{"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", FX_SRV_KEY, NULL,
+		 E_ACM_PEM, "certificate field"},
+		{"", FX_SRV_KEY, NULL, E_ACM_PEM, "PEM"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct acm_cert c;
+		char err[256] = "";
+
+		CHECK_ERR(acm_cert_parse(cases[i].cert, strlen(cases[i].cert), cases[i].key,
+					 strlen(cases[i].key), cases[i].chain,
+					 cases[i].chain ? strlen(cases[i].chain) : 0, &c, err,
+					 sizeof(err)),
+			  cases[i].want);
+		CHECK(strstr(err, cases[i].msg) != NULL);
+	}
+}
+
+TEST(acm_arn)
+{
+	char arn[ACM_ARN_MAX], id[ACM_ID_LEN + 1];
+
+	acm_arn_format(REGION, ACCOUNT, "0f4e5a4c-1111-4222-8333-444455556666", arn, sizeof(arn));
+	CHECK_STR(arn, "arn:aws:acm:us-east-1:123456789012:certificate/"
+		       "0f4e5a4c-1111-4222-8333-444455556666");
+	CHECK_OK(acm_arn_id(arn, REGION, ACCOUNT, id));
+	CHECK_STR(id, "0f4e5a4c-1111-4222-8333-444455556666");
+	CHECK_ERR(acm_arn_id(arn, "eu-west-1", ACCOUNT, id), E_PARSE);
+	CHECK_ERR(acm_arn_id(arn, REGION, "999999999999", id), E_PARSE);
+	CHECK_ERR(acm_arn_id("arn:aws:acm:us-east-1:123456789012:certificate/x", REGION, ACCOUNT,
+			     id),
+		  E_PARSE);
+	CHECK_ERR(acm_arn_id("arn:aws:acm:us-east-1:123456789012:certificate/"
+			     "0f4e5a4c+1111-4222-8333-444455556666",
+			     REGION, ACCOUNT, id),
+		  E_PARSE);
+	CHECK_ERR(acm_arn_id(NULL, REGION, ACCOUNT, id), E_PARSE);
+}
+
+/* ---- with a real store ---- */
+
+static struct store *acm_store(char *dir, size_t len)
+{
+	struct store *st = NULL;
+
+	snprintf(dir, len, "/tmp/gh-test-acm-XXXXXX");
+	if (!mkdtemp(dir) || store_open(dir, &st) != E_OK)
+		return NULL;
+	return st;
+}
+
+static void acm_store_done(struct store *st, const char *dir)
+{
+	char cmd[128];
+
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static char *b64(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = malloc(4 * ((n + 2) / 3) + 1);
+
+	if (o)
+		EVP_EncodeBlock((unsigned char *)o, (const unsigned char *)s, (int)n);
+	return o;
+}
+
+/* One JSON call: returns the status; *out gets the parsed answer. */
+static unsigned acm_call(struct store *st, const char *op, const char *body,
+			 struct json_object **out)
+{
+	struct wbuf w;
+	unsigned status = 0;
+
+	wbuf_init_dyn(&w, 1024, 0);
+	if (store_begin(st) != E_OK ||
+	    acm_json_handle(st, REGION, ACCOUNT, op, (const uint8_t *)body, strlen(body), &w,
+			    &status) != E_OK)
+		status = 999;
+	if (status == 200) {
+		if (store_commit(st) != E_OK)
+			status = 998;
+	} else {
+		store_rollback(st);
+	}
+	wbuf_put_u8(&w, 0);
+	*out = json_tokener_parse((const char *)w.data);
+	wbuf_free(&w);
+	return status;
+}
+
+static const char *jget(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, k, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+TEST(acm_json_protocol)
+{
+	char dir[64], body[8192], arn[ACM_ARN_MAX];
+	char *bc = b64(FX_SRV_CRT), *bk = b64(FX_SRV_KEY), *bh = b64(FX_CA), *bo = b64(FX_OTHER_KEY);
+	struct store *st = acm_store(dir, sizeof(dir));
+	struct json_object *o = NULL, *c;
+	char *chain = NULL;
+
+	CHECK(st && bc && bk && bh && bo);
+	snprintf(body, sizeof(body),
+		 "{\"Certificate\":\"%s\",\"PrivateKey\":\"%s\",\"CertificateChain\":\"%s\"}", bc,
+		 bk, bh);
+	CHECK_EQ(acm_call(st, "ImportCertificate", body, &o), 200);
+	snprintf(arn, sizeof(arn), "%s", jget(o, "CertificateArn"));
+	CHECK(strncmp(arn, "arn:aws:acm:us-east-1:123456789012:certificate/", 47) == 0);
+	json_object_put(o);
+	/* mismatching key: ValidationException, nothing stored */
+	snprintf(body, sizeof(body), "{\"Certificate\":\"%s\",\"PrivateKey\":\"%s\"}", bc, bo);
+	CHECK_EQ(acm_call(st, "ImportCertificate", body, &o), 400);
+	CHECK_STR(jget(o, "__type"), "ValidationException");
+	json_object_put(o);
+	CHECK_EQ(acm_call(st, "ImportCertificate", "{\"Certificate\":\"!!!!\"}", &o), 400);
+	CHECK_STR(jget(o, "__type"), "ValidationException");
+	json_object_put(o);
+	CHECK_EQ(acm_call(st, "ImportCertificate", "{not json", &o), 400);
+	CHECK_STR(jget(o, "__type"), "SerializationException");
+	json_object_put(o);
+	CHECK_EQ(acm_call(st, "ListCertificates", "{}", &o), 200);
+	c = json_object_object_get(o, "CertificateSummaryList");
+	CHECK_EQ(json_object_array_length(c), 1);
+	CHECK_STR(jget(json_object_array_get_idx(c, 0), "DomainName"), "vpn.example.test");
+	json_object_put(o);
+	snprintf(body, sizeof(body), "{\"CertificateArn\":\"%s\"}", arn);
+	CHECK_EQ(acm_call(st, "DescribeCertificate", body, &o), 200);
+	c = json_object_object_get(o, "Certificate");
+	CHECK_STR(jget(c, "Serial"), "12:34");
+	CHECK_STR(jget(c, "Type"), "IMPORTED");
+	CHECK(strstr(json_object_to_json_string(o), "PRIVATE") == NULL); /* never the key */
+	json_object_put(o);
+	CHECK_EQ(acm_call(st, "GetCertificate", body, &o), 200);
+	CHECK_STR(jget(o, "CertificateChain"), FX_CA);
+	CHECK(strstr(json_object_to_json_string(o), "PRIVATE") == NULL);
+	json_object_put(o);
+	CHECK_OK(acm_ca_chain(st, arn, REGION, ACCOUNT, &chain));
+	CHECK_STR(chain, FX_CA);
+	free(chain);
+	CHECK_EQ(acm_call(st, "FrobnicateCertificate", body, &o), 400);
+	CHECK_STR(jget(o, "__type"), "UnknownOperationException");
+	json_object_put(o);
+	CHECK_EQ(acm_call(st, "DeleteCertificate", body, &o), 200);
+	json_object_put(o);
+	CHECK_EQ(acm_call(st, "DescribeCertificate", body, &o), 400);
+	CHECK_STR(jget(o, "__type"), "ResourceNotFoundException");
+	json_object_put(o);
+	CHECK_EQ(acm_call(st, "DescribeCertificate", "{\"CertificateArn\":\"arn:x\"}", &o), 400);
+	CHECK_STR(jget(o, "__type"), "InvalidArnException");
+	json_object_put(o);
+	free(bc);
+	free(bk);
+	free(bh);
+	free(bo);
+	acm_store_done(st, dir);
+}
