@@ -123,7 +123,7 @@ bool conf_tunnel_same_ike(const struct conf_tunnel *a, const struct conf_tunnel 
  */
 struct model_vpn_connection;
 RESULT conf_add_vpn(struct conf *c, const struct model_vpn_connection *v,
-		    const struct addr *cgw_ip);
+                    const struct addr *cgw_ip);
 RESULT conf_new_empty(struct conf **out);
 
 /* The tunnel with this vpn id and index, or NULL. */

@@ -204,7 +204,7 @@ static void t_inside_role(struct parser *p, const struct key *k, const struct co
 		p->cur->customer_side = true;
 	else
 		conf_diag_add(p->d, l->lineno, "inside-role: \"%s\" is not one of aws, customer",
-			      ARG(l, 1));
+		              ARG(l, 1));
 }
 
 /* route <cidr> [priority <n>] */
@@ -252,7 +252,7 @@ static const struct key tunnel_keys[] = {
     {"local-network", CONF_TK_LOCAL_NETWORK, 1, 1, false, NULL, t_local_network},
     {"remote-network", CONF_TK_REMOTE_NETWORK, 1, 1, false, NULL, t_remote_network},
     {"route", CONF_TK_ROUTE, 1, 3, true, NULL, t_route},
-	{"inside-role", CONF_TK_INSIDE_ROLE, 1, 1, false, NULL, t_inside_role},
+    {"inside-role", CONF_TK_INSIDE_ROLE, 1, 1, false, NULL, t_inside_role},
     SCALAR("inside-cidr", CONF_TK_INSIDE_CIDR, "TunnelInsideCidr"),
     SCALAR("inside-ipv6-cidr", CONF_TK_INSIDE_IPV6_CIDR, "TunnelInsideIpv6Cidr"),
     SCALAR("pre-shared-key", CONF_TK_PSK, "PreSharedKey"),

@@ -19,8 +19,7 @@ static void pool_add(struct conf *c, const struct addr *a)
 		c->pool[c->npool++] = *a;
 }
 
-RESULT conf_add_vpn(struct conf *c, const struct model_vpn_connection *v,
-		    const struct addr *cgw_ip)
+RESULT conf_add_vpn(struct conf *c, const struct model_vpn_connection *v, const struct addr *cgw_ip)
 {
 	struct conf_tunnel *nt;
 

@@ -25,7 +25,8 @@
 #   6. (udp) the client's source address changes and the session follows it (float);
 #      terminating the client from the server (HALT) makes the stock client exit;
 #   7. a revoked client certificate is refused (CRL).
-# Then with tls-crypt (v1): a client with the key connects and pings; one without gets no answer.
+# Then with tls-crypt (v1): a client with the key connects and pings; one without gets no answer;
+# one offering only a cipher the server does not allow gets AUTH_FAILED.
 # Every namespace/process/temp file goes away on exit (lib.sh trap).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -265,7 +266,7 @@ PY
 tls_crypt() { # PROTO
 	local proto=$1 slog=$GH_TMP/server3-$1.log clog=$GH_TMP/tc-$1.log cpid
 	note "== $proto, tls-crypt"
-	run_server "$proto" "$slog" --tls-crypt "$PKI/tc.key"
+	run_server "$proto" "$slog" --tls-crypt "$PKI/tc.key" --ciphers AES-256-GCM:CHACHA20-POLY1305
 	start cli "$clog" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key")"
 	cpid=$LAST_PID
 	wait_for 30 client_up "$clog" || fail "$proto: tls-crypt client did not connect: $(tail -5 "$slog")"
@@ -278,6 +279,14 @@ tls_crypt() { # PROTO
 		fail "$proto: client without the tls-crypt key did not give up"
 	[ "$(grep -c 'handshake done' "$slog")" = 1 ] || fail "$proto: server answered a client without the tls-crypt key"
 	pass "$proto: client without the tls-crypt key got no answer"
+	stop_pid "$cpid"
+	start cli "$GH_TMP/nocipher-$proto.log" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key
+data-ciphers AES-128-GCM")"
+	cpid=$LAST_PID
+	wait_for 30 grep -q "AUTH_FAILED" "$GH_TMP/nocipher-$proto.log" ||
+		fail "$proto: client with no common cipher did not get AUTH_FAILED: $(tail -3 "$slog")"
+	client_up "$GH_TMP/nocipher-$proto.log" && fail "$proto: client without a common cipher connected"
+	pass "$proto: client offering only AES-128-GCM (not allowed) refused with AUTH_FAILED"
 	stop_pid "$cpid"
 	stop_server "$slog"
 }

@@ -9,6 +9,10 @@
  *
  * --alg: gcm128, gcm256 (key = AES key || 4-octet salt), cbc128-sha1, cbc256-sha256
  * (key = AES key, --ikey = HMAC key). Runs until SIGINT/SIGTERM, then prints the counters.
+ *
+ * Rekey (make-before-break) test: --spi-in2/--key-in2 installs a second inbound SA at start;
+ * --spi-out2/--key-out2 a second outbound SA on SIGUSR1 (it takes over the traffic), and
+ * SIGUSR2 then removes the first outbound SA.
  * Test tool only: keys on the command line are fine here and nowhere else.
  */
 #include <getopt.h>
@@ -41,6 +45,7 @@ struct opts {
 	struct dp_config cfg;
 	struct dp_tunnel_params tun;
 	struct esp_sa_params in, out;
+	struct esp_sa_params in2, out2; /* rekey test: spi 0 = unused */
 	const struct alg *alg;
 	struct prefix routes[MAX_ROUTES];
 	unsigned nroutes;
@@ -85,6 +90,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"key-in", 1, 0, 'k'},  {"ikey-in", 1, 0, 'i'}, {"inside", 1, 0, 'n'},
 		{"route", 1, 0, 'R'},   {"mtu", 1, 0, 'm'},     {"no-gso", 0, 0, 'g'},
 		{"no-gro", 0, 0, 'G'},     {"window", 1, 0, 'w'},  {"no-offload", 0, 0, 'O'},
+		{"spi-out2", 1, 0, '1'}, {"key-out2", 1, 0, '2'}, {"ikey-out2", 1, 0, '3'},
+		{"spi-in2", 1, 0, '4'},  {"key-in2", 1, 0, '5'},  {"ikey-in2", 1, 0, '6'},
 		{0, 0, 0, 0}};
 	int c;
 
@@ -154,6 +161,28 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'O':
 			o->cfg.no_tun_offload = true;
 			break;
+		case '1':
+			o->out2.spi = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case '2':
+			hex_arg(optarg, o->out2.encr_key, sizeof(o->out2.encr_key),
+				&o->out2.encr_key_len);
+			break;
+		case '3':
+			hex_arg(optarg, o->out2.integ_key, sizeof(o->out2.integ_key),
+				&o->out2.integ_key_len);
+			break;
+		case '4':
+			o->in2.spi = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case '5':
+			hex_arg(optarg, o->in2.encr_key, sizeof(o->in2.encr_key),
+				&o->in2.encr_key_len);
+			break;
+		case '6':
+			hex_arg(optarg, o->in2.integ_key, sizeof(o->in2.integ_key),
+				&o->in2.integ_key_len);
+			break;
 		case 'w':
 			o->in.replay_window = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
@@ -166,11 +195,45 @@ static void parse(int argc, char **argv, struct opts *o)
 }
 
 static struct ev_loop *loop;
+static struct dp *the_dp;
+static uint32_t the_tunnel;
 
 static void on_signal(struct ev_signal *s)
 {
 	(void)s;
 	ev_loop_stop(loop);
+}
+
+static void on_usr1(struct ev_signal *s)
+{
+	struct opts *o = s->arg;
+	result_t rc = dp_sa_install(the_dp, the_tunnel, &o->out2);
+
+	printf("rekey: outbound SA %08x installed: %s\n", o->out2.spi, err_msg(rc));
+	fflush(stdout);
+}
+
+static void on_usr2(struct ev_signal *s)
+{
+	struct opts *o = s->arg;
+	result_t rc = dp_sa_remove(the_dp, o->out.spi, ESP_DIR_OUT);
+
+	printf("rekey: outbound SA %08x removed: %s\n", o->out.spi, err_msg(rc));
+	fflush(stdout);
+}
+
+/* The second SA of a direction: same algorithm and addresses, its own SPI and keys. */
+static void sa2_from(struct esp_sa_params *sa2, const struct esp_sa_params *base)
+{
+	struct esp_sa_params k = *sa2;
+
+	*sa2 = *base;
+	sa2->spi = k.spi;
+	memcpy(sa2->encr_key, k.encr_key, sizeof(k.encr_key));
+	sa2->encr_key_len = k.encr_key_len;
+	memcpy(sa2->integ_key, k.integ_key, sizeof(k.integ_key));
+	sa2->integ_key_len = k.integ_key_len;
+	secret_wipe(&k, sizeof(k));
 }
 
 static void print_stats(struct dp *dp, const struct opts *o)
@@ -179,9 +242,10 @@ static void print_stats(struct dp *dp, const struct opts *o)
 	struct dp_sa_info in = {0}, out = {0};
 
 	dp_stats(dp, &s);
-	if (dp_sa_stats(dp, o->in.spi, ESP_DIR_IN, &in) != E_OK ||
-	    dp_sa_stats(dp, o->out.spi, ESP_DIR_OUT, &out) != E_OK)
-		printf("SA statistics unavailable\n");
+	if (dp_sa_stats(dp, o->in.spi, ESP_DIR_IN, &in) != E_OK)
+		printf("inbound SA %08x gone\n", o->in.spi);
+	if (dp_sa_stats(dp, o->out.spi, ESP_DIR_OUT, &out) != E_OK)
+		printf("outbound SA %08x gone\n", o->out.spi);
 	printf("tx_packets=%llu tx_bytes=%llu rx_packets=%llu rx_bytes=%llu\n",
 	       (unsigned long long)s.tx_packets, (unsigned long long)s.tx_bytes,
 	       (unsigned long long)s.rx_packets, (unsigned long long)s.rx_bytes);
@@ -199,12 +263,17 @@ static void print_stats(struct dp *dp, const struct opts *o)
 	printf("sa_in packets=%llu auth=%llu replay=%llu; sa_out packets=%llu active=%d\n",
 	       (unsigned long long)in.packets, (unsigned long long)in.err_auth,
 	       (unsigned long long)in.err_replay, (unsigned long long)out.packets, out.active);
+	if (o->in2.spi && dp_sa_stats(dp, o->in2.spi, ESP_DIR_IN, &in) == E_OK)
+		printf("sa_in2 packets=%llu\n", (unsigned long long)in.packets);
+	if (o->out2.spi && dp_sa_stats(dp, o->out2.spi, ESP_DIR_OUT, &out) == E_OK)
+		printf("sa_out2 packets=%llu active=%d\n", (unsigned long long)out.packets,
+		       out.active);
 	fflush(stdout);
 }
 
 static int run(struct opts *o)
 {
-	struct ev_signal sint, sterm;
+	struct ev_signal sint, sterm, susr1, susr2;
 	struct dp *dp = NULL;
 	uint32_t h;
 	int rc = 1;
@@ -217,14 +286,24 @@ static int run(struct opts *o)
 	o->in.integ = o->out.integ = o->alg->integ;
 	o->in.local_port = o->in.remote_port = o->out.local_port = o->out.remote_port =
 		DP_UDP_ENCAP_PORT;
+	sa2_from(&o->in2, &o->in);
+	sa2_from(&o->out2, &o->out);
 	if (ev_loop_new(&loop) != E_OK || ev_signal_add(loop, &sint, SIGINT, on_signal, NULL) ||
-	    ev_signal_add(loop, &sterm, SIGTERM, on_signal, NULL))
+	    ev_signal_add(loop, &sterm, SIGTERM, on_signal, NULL) ||
+	    ev_signal_add(loop, &susr1, SIGUSR1, on_usr1, o) ||
+	    ev_signal_add(loop, &susr2, SIGUSR2, on_usr2, o))
 		goto out;
 	if (dp_new(loop, &o->cfg, &dp) != E_OK || dp_tunnel_add(dp, &o->tun, &h) != E_OK ||
 	    dp_sa_install(dp, h, &o->in) != E_OK || dp_sa_install(dp, h, &o->out) != E_OK) {
 		fprintf(stderr, "dp_peer: data plane setup failed\n");
 		goto out;
 	}
+	if (o->in2.spi && dp_sa_install(dp, h, &o->in2) != E_OK) {
+		fprintf(stderr, "dp_peer: second inbound SA failed\n");
+		goto out;
+	}
+	the_dp = dp;
+	the_tunnel = h;
 	for (unsigned i = 0; i < o->nroutes; i++)
 		if (dp_route_add(dp, &o->routes[i], h, 100) != E_OK) {
 			fprintf(stderr, "dp_peer: route %u failed\n", i);
@@ -241,6 +320,8 @@ out:
 	ev_loop_free(loop);
 	secret_wipe(&o->in, sizeof(o->in));
 	secret_wipe(&o->out, sizeof(o->out));
+	secret_wipe(&o->in2, sizeof(o->in2));
+	secret_wipe(&o->out2, sizeof(o->out2));
 	return rc;
 }
 

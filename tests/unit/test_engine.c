@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "model/vpn.h"
 #include "lib/ev.h"
 #include "test.h"
 
@@ -235,4 +236,45 @@ TEST(engine_start_failure_is_a_status_not_an_error)
 	engine_free(e);
 	conf_free(c);
 	rec.fail_start = false;
+}
+
+/* The API's connections go through the same model and the same diff. */
+TEST(engine_apply_vpn_connections_from_the_model)
+{
+	struct model_vpn_connection v;
+	struct prefix p;
+	struct addr cgw;
+	struct conf *c = NULL;
+	struct engine *e = NULL;
+
+	model_vpn_init(&v);
+	snprintf(v.id, sizeof(v.id), "vpn-0123abcd");
+	v.opt.static_routes_only = true;
+	CHECK_OK(addr_parse("198.51.100.1", &v.tunnels[0].outside_ip));
+	CHECK_OK(addr_parse("198.51.100.2", &v.tunnels[1].outside_ip));
+	CHECK_OK(prefix_parse("169.254.10.0/30", false, &v.tunnels[0].opt.inside_cidr));
+	CHECK_OK(prefix_parse("169.254.11.0/30", false, &v.tunnels[1].opt.inside_cidr));
+	snprintf(v.tunnels[0].opt.psk, sizeof(v.tunnels[0].opt.psk), "tunnel1psk");
+	snprintf(v.tunnels[1].opt.psk, sizeof(v.tunnels[1].opt.psk), "tunnel2psk");
+	CHECK_OK(prefix_parse("172.16.0.0/16", false, &p));
+	CHECK_OK(model_vpn_route_add(&v, &p));
+	CHECK_OK(addr_parse("192.0.2.2", &cgw));
+
+	CHECK_OK(conf_new_empty(&c));
+	CHECK_OK(conf_add_vpn(c, &v, &cgw));
+	CHECK_EQ(c->ntunnels, 2);
+	CHECK_EQ(c->npool, 2);
+	CHECK_STR(c->tunnels[1].t.vpn_id, "vpn-0123abcd");
+	CHECK_EQ(c->tunnels[1].t.index, 2);
+	CHECK(addr_equal(&c->tunnels[0].t.outside_remote, &cgw));
+	CHECK_EQ(c->tunnels[0].nroutes, 1);
+	CHECK(c->tunnels[0].routes[0].priority < c->tunnels[1].routes[0].priority);
+
+	memset(&rec, 0, sizeof(rec));
+	CHECK_OK(engine_new_backend(NULL, NULL, &rec_backend, NULL, c, &e));
+	CHECK(rec_has("start vpn-0123abcd 1") && rec_has("start vpn-0123abcd 2"));
+	CHECK(rec_has("add vpn-0123abcd 2 /16"));
+	engine_free(e);
+	conf_free(c);
+	model_vpn_wipe(&v);
 }
