@@ -11,7 +11,7 @@ for f in "$dir"/fuzz_*; do
 	corpus=fuzz/corpus/$n
 	work=$(mktemp -d)
 	[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
-	if "$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 "$work" >"$work.log" 2>&1; then
+	if "$f" -print_final_stats=1 -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 "$work" >"$work.log" 2>&1; then
 		echo "  $n: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work.log" | awk '{print $2}') runs)"
 		# The short run's execs are printed as "#N DONE"; keep the log only on failure.
 	else

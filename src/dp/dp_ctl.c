@@ -80,6 +80,31 @@ RESULT dp_tunnel_add(struct dp *dp, const struct dp_tunnel_params *p, uint32_t *
 	return rc;
 }
 
+struct dp_route_drop {
+	struct dp *dp;
+	uint32_t handle;
+};
+
+/* A prefix whose only path is the tunnel going away loses its kernel route too. */
+static void dp_kernel_route_drop_one(void *arg, const struct route_entry *e)
+{
+	struct dp_route_drop *d = arg;
+	result_t rc;
+
+	if (e->npaths != 1 || e->paths[0].tunnel != d->handle)
+		return;
+	rc = tun_route_del(d->dp->tun_ifindex, &e->prefix, 0, 0);
+	if (rc != E_OK && rc != E_NOTFOUND)
+		log_warn("dp", "tunnel %u: kernel route removal: %s", d->handle, err_msg(rc));
+}
+
+static void dp_kernel_routes_drop(struct dp *dp, uint32_t handle)
+{
+	struct dp_route_drop d = {dp, handle};
+
+	route_walk(dp->routes, dp_kernel_route_drop_one, &d);
+}
+
 RESULT dp_tunnel_remove(struct dp *dp, uint32_t handle)
 {
 	struct dp_tunnel **pp, *t = NULL;
@@ -105,6 +130,8 @@ RESULT dp_tunnel_remove(struct dp *dp, uint32_t handle)
 			sp = &s->next;
 		}
 	}
+	if (dp->cfg.kernel_routes)
+		dp_kernel_routes_drop(dp, handle);
 	(void)route_remove_tunnel(dp->routes, handle);
 	GUARD(dp_publish_state(dp));
 	while (gone) {

@@ -305,3 +305,21 @@ size_t route_count(const struct route_table *t)
 {
 	return t->count;
 }
+
+static void node_walk(const struct route_node *n,
+		      void (*cb)(void *arg, const struct route_entry *e), void *arg)
+{
+	if (!n)
+		return;
+	if (n->e.npaths)
+		cb(arg, &n->e);
+	node_walk(n->child[0], cb, arg);
+	node_walk(n->child[1], cb, arg);
+}
+
+void route_walk(const struct route_table *t, void (*cb)(void *arg, const struct route_entry *e),
+		void *arg)
+{
+	node_walk(t->root4, cb, arg);
+	node_walk(t->root6, cb, arg);
+}

@@ -55,5 +55,9 @@ const struct route_entry *route_lookup(const struct route_table *t, const struct
 /* The entry for exactly this prefix, or NULL. */
 const struct route_entry *route_find(const struct route_table *t, const struct prefix *p);
 size_t route_count(const struct route_table *t); /* prefixes with at least one path */
+/* Call cb for every entry (IPv4 first, then IPv6; shorter prefixes before longer ones on a
+ * path). The table must not change during the walk. */
+void route_walk(const struct route_table *t, void (*cb)(void *arg, const struct route_entry *e),
+		void *arg);
 
 #endif

@@ -224,3 +224,26 @@ TEST(route_random_vs_naive_v6)
 		random_round(AF_INET6, 600, 4000, &bad);
 	CHECK_EQ(bad, 0);
 }
+
+static void count_cb(void *arg, const struct route_entry *e)
+{
+	size_t *n = arg;
+
+	*n += e->npaths;
+}
+
+TEST(route_walk_visits_every_entry)
+{
+	struct route_table *t;
+	struct prefix a = pfx("10.0.0.0/8"), b = pfx("10.1.0.0/16"), c = pfx("2001:db8::/32");
+	size_t n = 0;
+
+	CHECK_OK(route_table_new(&t));
+	CHECK_OK(route_add(t, &a, 1, 1));
+	CHECK_OK(route_add(t, &a, 2, 2));
+	CHECK_OK(route_add(t, &b, 1, 1));
+	CHECK_OK(route_add(t, &c, 3, 1));
+	route_walk(t, count_cb, &n);
+	CHECK_EQ(n, 4);
+	route_table_free(t);
+}
