@@ -29,8 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len[k++] = i - start;
 			start = i + 1;
 		}
-	if (acm_cert_parse(p[0], len[0], p[1], len[1], p[2], len[2], &c, err, sizeof(err)) ==
-	    E_OK)
+	if (acm_cert_parse(p[0], len[0], p[1], len[1], p[2], len[2], &c, err, sizeof(err)) == E_OK)
 		acm_cert_fini(&c);
 	ERR_clear_error();
 	free(copy);

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ovpn_km2 km;
 	static const enum ovpn_cipher srv[] = {OVPN_CIPHER_AES_256_GCM, OVPN_CIPHER_AES_128_GCM,
-					       OVPN_CIPHER_CHACHA20_POLY1305};
+	                                       OVPN_CIPHER_CHACHA20_POLY1305};
 	struct ovpn_peer_caps caps;
 	enum ovpn_cipher pick;
 	size_t used = 0;

@@ -1,7 +1,8 @@
 /*
  * fuzz_ovpn_pkt.c - OpenVPN packet layer: control packet parse (and build round trip), data
  * header parse, TCP stream framing, handshake cookie check, data-channel decrypt and tls-crypt
- * unwrap with fixed keys. Corpus: fuzz/corpus/fuzz_ovpn_pkt/ (real packets from OpenVPN's unit tests).
+ * unwrap with fixed keys. Corpus: fuzz/corpus/fuzz_ovpn_pkt/ (real packets from OpenVPN's unit
+ * tests).
  */
 #include <netinet/in.h>
 #include <stdint.h>

@@ -61,15 +61,14 @@ void acm_cert_fini(struct acm_cert *c);
 
 /* Parse and validate an import. On failure err says what to fix. */
 RESULT acm_cert_parse(const char *cert_pem, size_t cert_len, const char *key_pem, size_t key_len,
-		      const char *chain_pem, size_t chain_len, struct acm_cert *out, char *err,
-		      size_t errlen);
+                      const char *chain_pem, size_t chain_len, struct acm_cert *out, char *err,
+                      size_t errlen);
 
 /* ARN <-> id. acm_arn_id: E_PARSE when not "arn:aws:acm:<region>:<account>:certificate/<uuid>"
  * of this region and account. */
-void acm_arn_format(const char *region, const char *account, const char *id, char *buf,
-		    size_t len);
+void acm_arn_format(const char *region, const char *account, const char *id, char *buf, size_t len);
 RESULT acm_arn_id(const char *arn, const char *region, const char *account,
-		  char id[ACM_ID_LEN + 1]);
+                  char id[ACM_ID_LEN + 1]);
 
 /* A fresh random (version 4) UUID for a new certificate. */
 void acm_new_id(char id[ACM_ID_LEN + 1]);
@@ -83,24 +82,24 @@ RESULT acm_cert_foreach(struct store *st, acm_cert_cb cb, void *arg);
 /* The CA chain to give clients for a certificate ARN: the imported chain when there is one,
  * else the certificate itself (self-signed). Malloc'd; E_NOTFOUND when the ARN is unknown. */
 RESULT acm_ca_chain(struct store *st, const char *arn, const char *region, const char *account,
-		    char **out);
+                    char **out);
 /* True when some Client VPN endpoint references the ARN; `by` gets its id. */
 RESULT acm_cert_in_use(struct store *st, const char *arn, char *by, size_t bylen, bool *used);
 
 /* Import from files (the local command): validates and stores; *arn gets the ARN. */
 RESULT acm_import_files(struct store *st, const char *region, const char *account,
-			const char *cert_path, const char *key_path, const char *chain_path,
-			char arn[ACM_ARN_MAX], char *err, size_t errlen);
+                        const char *cert_path, const char *key_path, const char *chain_path,
+                        char arn[ACM_ARN_MAX], char *err, size_t errlen);
 
 /* The ACM JSON protocol. `op` is the part after "CertificateManager.". Writes the JSON answer
  * (a result, or {"__type": ..., "message": ...}) to out and the HTTP status to *status. Runs
  * inside the caller's store transaction: commit when *status is 200. */
 RESULT acm_json_handle(struct store *st, const char *region, const char *account, const char *op,
-		       const uint8_t *body, size_t len, struct wbuf *out, unsigned *status);
+                       const uint8_t *body, size_t len, struct wbuf *out, unsigned *status);
 /* The same with the api_json_fn signature (api/api.h), for api_server_add_json(srv,
  * "CertificateManager.", "acm", acm_api_json, NULL). */
 result_t acm_api_json(void *arg, struct store *st, const char *region, const char *account,
-		      const char *op, const uint8_t *body, size_t len, struct wbuf *out,
-		      unsigned *status);
+                      const char *op, const uint8_t *body, size_t len, struct wbuf *out,
+                      unsigned *status);
 
 #endif

@@ -100,7 +100,7 @@ static RESULT acm_info_sans(X509 *x, struct acm_cert *c)
 		if (g->type != GEN_DNS)
 			continue;
 		c->sans[c->n_sans] = acm_strndup((const char *)ASN1_STRING_get0_data(g->d.dNSName),
-						 (size_t)ASN1_STRING_length(g->d.dNSName));
+		                                 (size_t)ASN1_STRING_length(g->d.dNSName));
 		if (c->sans[c->n_sans])
 			c->n_sans++;
 	}
@@ -116,10 +116,11 @@ static void acm_info_key(EVP_PKEY *pk, struct acm_cert *c)
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
 		snprintf(c->key_algo, sizeof(c->key_algo), "RSA_%d", EVP_PKEY_get_bits(pk));
 	} else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC &&
-		   EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof(group), &gl) == 1) {
+	           EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof(group), &gl) == 1) {
 		snprintf(c->key_algo, sizeof(c->key_algo), "EC_%.28s", group);
 	} else {
-		snprintf(c->key_algo, sizeof(c->key_algo), "%s", OBJ_nid2sn(EVP_PKEY_get_base_id(pk)));
+		snprintf(c->key_algo, sizeof(c->key_algo), "%s",
+		         OBJ_nid2sn(EVP_PKEY_get_base_id(pk)));
 	}
 }
 
@@ -139,7 +140,7 @@ static RESULT acm_info(X509 *x, struct acm_cert *c)
 		ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, cn));
 
 		snprintf(c->domain, sizeof(c->domain), "%.*s", ASN1_STRING_length(d),
-			 (const char *)ASN1_STRING_get0_data(d));
+		         (const char *)ASN1_STRING_get0_data(d));
 	}
 	/* ACM prints the serial as colon-separated lower-case hex bytes. */
 	for (i = 0; hex && hex[i] && o + 4 < sizeof(c->serial); i++) {
@@ -183,8 +184,8 @@ static RESULT acm_chain_check(const char *pem, size_t len, int *count)
 }
 
 RESULT acm_cert_parse(const char *cert_pem, size_t cert_len, const char *key_pem, size_t key_len,
-		      const char *chain_pem, size_t chain_len, struct acm_cert *out, char *err,
-		      size_t errlen)
+                      const char *chain_pem, size_t chain_len, struct acm_cert *out, char *err,
+                      size_t errlen)
 {
 	BIO *b = NULL;
 	X509 *x = NULL;
@@ -196,31 +197,31 @@ RESULT acm_cert_parse(const char *cert_pem, size_t cert_len, const char *key_pem
 	if (!cert_len || cert_len > ACM_CERT_MAX || !key_len || key_len > ACM_KEY_MAX ||
 	    chain_len > ACM_CHAIN_MAX)
 		return acm_fail(err, errlen, E_ACM_PEM,
-				"Certificate (1..32768 bytes), PrivateKey (1..5124 bytes) and "
-				"CertificateChain (up to 2097152 bytes) must be PEM text.");
+		                "Certificate (1..32768 bytes), PrivateKey (1..5124 bytes) and "
+		                "CertificateChain (up to 2097152 bytes) must be PEM text.");
 	b = BIO_new_mem_buf(cert_pem, (int)cert_len);
 	x = b ? PEM_read_bio_X509(b, NULL, acm_no_pass, NULL) : NULL;
 	BIO_free(b);
 	if (!x)
 		return acm_fail(err, errlen, E_ACM_PEM,
-				"The certificate field is not a PEM X.509 certificate "
-				"(-----BEGIN CERTIFICATE-----).");
+		                "The certificate field is not a PEM X.509 certificate "
+		                "(-----BEGIN CERTIFICATE-----).");
 	b = BIO_new_mem_buf(key_pem, (int)key_len);
 	pk = b ? PEM_read_bio_PrivateKey(b, NULL, acm_no_pass, NULL) : NULL;
 	BIO_free(b);
 	if (!pk) {
 		rc = acm_fail(err, errlen, E_ACM_PEM,
-			      "The private key is not an unencrypted PEM private key.");
+		              "The private key is not an unencrypted PEM private key.");
 		goto out;
 	}
 	if (X509_check_private_key(x, pk) != 1) {
 		rc = acm_fail(err, errlen, E_ACM_KEY_MISMATCH,
-			      "The private key does not match the public key in the certificate.");
+		              "The private key does not match the public key in the certificate.");
 		goto out;
 	}
 	if (chain_len && acm_chain_check(chain_pem, chain_len, &n) != E_OK) {
 		rc = acm_fail(err, errlen, E_ACM_PEM,
-			      "The certificate chain is not a list of PEM X.509 certificates.");
+		              "The certificate chain is not a list of PEM X.509 certificates.");
 		goto out;
 	}
 	out->cert_pem = acm_strndup(cert_pem, cert_len);
@@ -240,14 +241,12 @@ out:
 	return rc;
 }
 
-void acm_arn_format(const char *region, const char *account, const char *id, char *buf,
-		    size_t len)
+void acm_arn_format(const char *region, const char *account, const char *id, char *buf, size_t len)
 {
 	snprintf(buf, len, "arn:aws:acm:%s:%s:certificate/%s", region, account, id);
 }
 
-RESULT acm_arn_id(const char *arn, const char *region, const char *account,
-		  char id[ACM_ID_LEN + 1])
+RESULT acm_arn_id(const char *arn, const char *region, const char *account, char id[ACM_ID_LEN + 1])
 {
 	char want[ACM_ARN_MAX];
 	size_t n, i;
@@ -259,7 +258,8 @@ RESULT acm_arn_id(const char *arn, const char *region, const char *account,
 	for (i = 0; i < ACM_ID_LEN; i++) {
 		char ch = arn[n + i];
 
-		if ((i == 8 || i == 13 || i == 18 || i == 23) ? ch != '-' : !isxdigit((unsigned char)ch))
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? ch != '-'
+		                                              : !isxdigit((unsigned char)ch))
 			return E_PARSE;
 	}
 	memcpy(id, arn + n, ACM_ID_LEN);

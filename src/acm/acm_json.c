@@ -34,7 +34,7 @@ struct acm_ctx {
 };
 
 static result_t acm_err(struct acm_ctx *c, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static result_t acm_err(struct acm_ctx *c, const char *code, const char *fmt, ...)
 {
@@ -58,8 +58,8 @@ static const char *acm_in_str(struct acm_ctx *c, const char *k)
 }
 
 /* A base64 blob member; *out malloc'd and NUL-terminated. */
-static RESULT acm_in_blob(struct acm_ctx *c, const char *k, bool required, size_t max,
-			  char **out, size_t *len)
+static RESULT acm_in_blob(struct acm_ctx *c, const char *k, bool required, size_t max, char **out,
+                          size_t *len)
 {
 	const char *s = acm_in_str(c, k);
 	size_t n, pad = 0;
@@ -69,16 +69,17 @@ static RESULT acm_in_blob(struct acm_ctx *c, const char *k, bool required, size_
 	*len = 0;
 	if (!s) {
 		if (required)
-			return acm_err(c, "ValidationException",
-				       "1 validation error detected: Value null at '%c%s' failed to "
-				       "satisfy constraint: Member must not be null",
-				       k[0] + 32, k + 1);
+			return acm_err(
+			    c, "ValidationException",
+			    "1 validation error detected: Value null at '%c%s' failed to "
+			    "satisfy constraint: Member must not be null",
+			    k[0] + 32, k + 1);
 		return E_OK;
 	}
 	n = strlen(s);
 	if (n % 4 != 0 || n / 4 * 3 > max + 2)
-		return acm_err(c, "ValidationException",
-			       "%s must be base64 of at most %zu bytes.", k, max);
+		return acm_err(c, "ValidationException", "%s must be base64 of at most %zu bytes.",
+		               k, max);
 	*out = malloc(n / 4 * 3 + 1);
 	if (!*out)
 		return E_NOMEM;
@@ -102,13 +103,13 @@ static RESULT acm_arn_in(struct acm_ctx *c, const char **arn, char id[ACM_ID_LEN
 	*arn = acm_in_str(c, "CertificateArn");
 	if (!*arn)
 		return acm_err(c, "ValidationException",
-			       "1 validation error detected: Value null at 'certificateArn' failed "
-			       "to satisfy constraint: Member must not be null");
+		               "1 validation error detected: Value null at 'certificateArn' failed "
+		               "to satisfy constraint: Member must not be null");
 	if (acm_arn_id(*arn, c->region, c->account, id) != E_OK)
 		return acm_err(c, "InvalidArnException",
-			       "The certificate ARN %.200s is not valid: expected "
-			       "arn:aws:acm:%s:%s:certificate/<uuid>.",
-			       *arn, c->region, c->account);
+		               "The certificate ARN %.200s is not valid: expected "
+		               "arn:aws:acm:%s:%s:certificate/<uuid>.",
+		               *arn, c->region, c->account);
 	return E_OK;
 }
 
@@ -117,8 +118,8 @@ static RESULT acm_load(struct acm_ctx *c, const char *arn, const char *id, struc
 	result_t rc = acm_cert_get(c->st, id, out);
 
 	if (rc == E_NOTFOUND)
-		return acm_err(c, "ResourceNotFoundException",
-			       "Could not find certificate %.200s.", arn);
+		return acm_err(c, "ResourceNotFoundException", "Could not find certificate %.200s.",
+		               arn);
 	if (rc == E_OK)
 		acm_arn_format(c->region, c->account, out->id, out->arn, sizeof(out->arn));
 	return rc;
@@ -241,9 +242,9 @@ static RESULT acm_op_describe(struct acm_ctx *c)
 		json_object_object_add(o, "Subject", json_object_new_string(ac.subject));
 		json_object_object_add(o, "Issuer", json_object_new_string(ac.issuer));
 		json_object_object_add(o, "SignatureAlgorithm",
-				       json_object_new_string(ac.sig_algo));
+		                       json_object_new_string(ac.sig_algo));
 		json_object_object_add(o, "RenewalEligibility",
-				       json_object_new_string("INELIGIBLE"));
+		                       json_object_new_string("INELIGIBLE"));
 		inuse = json_object_new_array();
 		if (used)
 			json_object_array_add(inuse, json_object_new_string(by));
@@ -265,7 +266,7 @@ static RESULT acm_op_get(struct acm_ctx *c)
 	json_object_object_add(c->res, "Certificate", json_object_new_string(ac.cert_pem));
 	if (ac.chain_pem)
 		json_object_object_add(c->res, "CertificateChain",
-				       json_object_new_string(ac.chain_pem));
+		                       json_object_new_string(ac.chain_pem));
 	acm_cert_fini(&ac);
 	return E_OK;
 }
@@ -282,10 +283,11 @@ static RESULT acm_op_delete(struct acm_ctx *c)
 	acm_cert_fini(&ac);
 	GUARD(acm_cert_in_use(c->st, arn, by, sizeof(by), &used));
 	if (used)
-		return acm_err(c, "ResourceInUseException",
-			       "Certificate %.200s is in use by %s; delete or modify that Client VPN "
-			       "endpoint first.",
-			       arn, by);
+		return acm_err(
+		    c, "ResourceInUseException",
+		    "Certificate %.200s is in use by %s; delete or modify that Client VPN "
+		    "endpoint first.",
+		    arn, by);
 	return acm_cert_remove(c->st, id);
 }
 
@@ -293,9 +295,9 @@ static const struct {
 	const char *op;
 	result_t (*fn)(struct acm_ctx *c);
 } acm_ops[] = {
-	{"ImportCertificate", acm_op_import},     {"ListCertificates", acm_op_list},
-	{"DescribeCertificate", acm_op_describe}, {"GetCertificate", acm_op_get},
-	{"DeleteCertificate", acm_op_delete},
+    {"ImportCertificate", acm_op_import},     {"ListCertificates", acm_op_list},
+    {"DescribeCertificate", acm_op_describe}, {"GetCertificate", acm_op_get},
+    {"DeleteCertificate", acm_op_delete},
 };
 
 static RESULT acm_parse_body(struct acm_ctx *c, const uint8_t *body, size_t len)
@@ -319,7 +321,7 @@ static RESULT acm_parse_body(struct acm_ctx *c, const uint8_t *body, size_t len)
 	json_tokener_free(tok);
 	if (!c->in || !json_object_is_type(c->in, json_type_object))
 		return acm_err(c, "SerializationException",
-			       "The request body must be one JSON object.");
+		               "The request body must be one JSON object.");
 	return E_OK;
 }
 
@@ -332,14 +334,14 @@ static RESULT acm_dispatch(struct acm_ctx *c, const char *op, const uint8_t *bod
 		if (strcmp(acm_ops[i].op, op) == 0)
 			return acm_ops[i].fn(c);
 	return acm_err(c, "UnknownOperationException",
-		       "CertificateManager.%.64s is not an operation this server supports "
-		       "(ImportCertificate, ListCertificates, DescribeCertificate, "
-		       "GetCertificate, DeleteCertificate).",
-		       op);
+	               "CertificateManager.%.64s is not an operation this server supports "
+	               "(ImportCertificate, ListCertificates, DescribeCertificate, "
+	               "GetCertificate, DeleteCertificate).",
+	               op);
 }
 
 RESULT acm_json_handle(struct store *st, const char *region, const char *account, const char *op,
-		       const uint8_t *body, size_t len, struct wbuf *out, unsigned *status)
+                       const uint8_t *body, size_t len, struct wbuf *out, unsigned *status)
 {
 	struct acm_ctx c;
 	struct json_object *e;
@@ -371,8 +373,8 @@ RESULT acm_json_handle(struct store *st, const char *region, const char *account
 }
 
 result_t acm_api_json(void *arg, struct store *st, const char *region, const char *account,
-		      const char *op, const uint8_t *body, size_t len, struct wbuf *out,
-		      unsigned *status)
+                      const char *op, const uint8_t *body, size_t len, struct wbuf *out,
+                      unsigned *status)
 {
 	(void)arg;
 	return acm_json_handle(st, region, account, op, body, len, out, status);

@@ -189,7 +189,7 @@ RESULT acm_cert_foreach(struct store *st, acm_cert_cb cb, void *arg)
 }
 
 RESULT acm_ca_chain(struct store *st, const char *arn, const char *region, const char *account,
-		    char **out)
+                    char **out)
 {
 	char id[ACM_ID_LEN + 1];
 	struct acm_cert c;
@@ -275,8 +275,8 @@ void acm_new_id(char id[ACM_ID_LEN + 1])
 }
 
 RESULT acm_import_files(struct store *st, const char *region, const char *account,
-			const char *cert_path, const char *key_path, const char *chain_path,
-			char arn[ACM_ARN_MAX], char *err, size_t errlen)
+                        const char *cert_path, const char *key_path, const char *chain_path,
+                        char arn[ACM_ARN_MAX], char *err, size_t errlen)
 {
 	char *cert = NULL, *key = NULL, *chain = NULL;
 	size_t cl, kl, hl;

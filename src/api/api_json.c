@@ -19,7 +19,7 @@
 #include "store/store.h"
 
 RESULT api_server_add_json(struct api_server *srv, const char *target_prefix,
-			   const char *sigv4_service, api_json_fn fn, void *arg)
+                           const char *sigv4_service, api_json_fn fn, void *arg)
 {
 	if (srv->n_json >= API_JSON_SERVICES_MAX)
 		return E_RANGE;
@@ -37,8 +37,7 @@ const struct api_json_service *api_json_find(const struct api_server *srv, const
 	return NULL;
 }
 
-static void api_json_error(struct api_resp *rs, unsigned status, const char *code,
-			   const char *msg)
+static void api_json_error(struct api_resp *rs, unsigned status, const char *code, const char *msg)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -53,7 +52,7 @@ static void api_json_error(struct api_resp *rs, unsigned status, const char *cod
 }
 
 void api_json_dispatch(struct api_server *srv, const struct api_json_service *svc,
-		       const char *target, const struct sigv4_input *hr, struct api_resp *rs)
+                       const char *target, const struct sigv4_input *hr, struct api_resp *rs)
 {
 	struct sigv4_keys keys = {srv->access_key, srv->secret_key, srv->region, svc->service};
 	const char *op = target + strlen(svc->prefix);
@@ -64,14 +63,14 @@ void api_json_dispatch(struct api_server *srv, const struct api_json_service *sv
 	api_uuid(rid);
 	if (sigv4_verify(hr, &keys, clock_wall_s(), rs) != E_OK) {
 		log_info("api", "%s %.64s -> %u %s: %s", rid, target, rs->status, rs->code,
-			 rs->message);
+		         rs->message);
 		api_json_error(rs, rs->status, rs->code, rs->message);
 		return;
 	}
 	rc = store_begin(srv->store);
 	if (rc == E_OK) {
 		rc = svc->fn(svc->arg, srv->store, srv->region, API_OWNER_ID, op, hr->body,
-			     hr->body_len, &rs->body, &status);
+		             hr->body_len, &rs->body, &status);
 		if (rc == E_OK && status == 200)
 			rc = store_commit(srv->store); /* commit before respond */
 		else

@@ -21,6 +21,7 @@
 #include "lib/ev.h"
 #include "lib/log.h"
 #include "store/store.h"
+#include "svc/svc.h"
 
 #define GH_DEFAULT_LISTEN "127.0.0.1:5000"
 #define GH_DEFAULT_REGION "us-east-1"
@@ -47,6 +48,7 @@ struct gh_daemon {
 	struct ev_signal sigterm, sigint;
 	struct conf *conf; /* parsed --config, handed to the engine runner */
 	struct engine_runner *engine;
+	struct svc *svc; /* the API's VPN connections as live tunnels (with --config) */
 	char cf_listen[CONF_STR_MAX], cf_data_dir[CONF_PATH_MAX], cf_ak[CONF_STR_MAX],
 		cf_sk[CONF_STR_MAX];
 };
@@ -215,6 +217,9 @@ static RESULT gh_start(struct gh_daemon *d)
 		struct conf *c = d->conf;
 
 		d->conf = NULL;
+		/* the file's outside-address pool is where the API allocates from */
+		if (svc_outside_pool_export(c) != E_OK)
+			log_warn("main", "%s: outside addresses not handed to the API", d->o.config);
 		GUARD(engine_runner_start_conf(d->loop, d->o.config, c, NULL, &d->engine));
 	}
 	GUARD(store_open(d->o.data_dir, &d->store));
@@ -224,11 +229,17 @@ static RESULT gh_start(struct gh_daemon *d)
 	/* ACM (awsJson1_1, X-Amz-Target CertificateManager.*) on the same port: Client VPN
 	 * server and client CA certificates are imported with `aws acm import-certificate`. */
 	GUARD(api_server_add_json(d->api, "CertificateManager.", "acm", acm_api_json, NULL));
+	if (d->engine) { /* one service: stored VPN connections run as tunnels (svc/svc.h) */
+		struct svc_config sc = {d->loop, d->store, d->api, d->engine, NULL, NULL};
+
+		GUARD(svc_new(&sc, &d->svc));
+	}
 	return E_OK;
 }
 
 static void gh_stop(struct gh_daemon *d)
 {
+	svc_free(d->svc);
 	engine_runner_free(d->engine);
 	conf_free(d->conf);
 	api_server_free(d->api);

@@ -25,24 +25,24 @@
 struct json_object;
 
 /* Limits, quoted from client-vpn.md. */
-#define CVPN_CIDR_PREFIX_MIN 12        /* B2c: "no larger than /12" */
-#define CVPN_CIDR_PREFIX_MAX 22        /* B2c: "/22 or larger" */
-#define CVPN_DNS_SERVERS_MAX 2         /* B7d */
-#define CVPN_PORT_DEFAULT 443          /* B11 */
-#define CVPN_PORT_ALT 1194             /* B11 */
-#define CVPN_SESSION_HOURS_DEFAULT 24  /* B13 */
-#define CVPN_BANNER_CHARS_MAX 1400     /* B14 */
-#define CVPN_AUTH_OPTIONS_MAX 2        /* B4e */
-#define CVPN_SG_MAX 5                  /* B10b */
-#define CVPN_ENDPOINTS_MAX 5           /* E8: endpoints per region */
-#define CVPN_RULES_MAX 50              /* E8: authorization rules per endpoint */
-#define CVPN_ROUTES_MAX 10             /* E8: routes per endpoint */
-#define CVPN_CRL_ENTRIES_MAX 20000     /* E4 */
-#define CVPN_TERMINATE_USER_MAX 5      /* E5 */
+#define CVPN_CIDR_PREFIX_MIN 12                 /* B2c: "no larger than /12" */
+#define CVPN_CIDR_PREFIX_MAX 22                 /* B2c: "/22 or larger" */
+#define CVPN_DNS_SERVERS_MAX 2                  /* B7d */
+#define CVPN_PORT_DEFAULT 443                   /* B11 */
+#define CVPN_PORT_ALT 1194                      /* B11 */
+#define CVPN_SESSION_HOURS_DEFAULT 24           /* B13 */
+#define CVPN_BANNER_CHARS_MAX 1400              /* B14 */
+#define CVPN_AUTH_OPTIONS_MAX 2                 /* B4e */
+#define CVPN_SG_MAX 5                           /* B10b */
+#define CVPN_ENDPOINTS_MAX 5                    /* E8: endpoints per region */
+#define CVPN_RULES_MAX 50                       /* E8: authorization rules per endpoint */
+#define CVPN_ROUTES_MAX 10                      /* E8: routes per endpoint */
+#define CVPN_CRL_ENTRIES_MAX 20000              /* E4 */
+#define CVPN_TERMINATE_USER_MAX 5               /* E5 */
 #define CVPN_CONN_RETENTION_MS (60 * 60 * 1000) /* E5: terminated shown for 60 minutes */
-#define CVPN_HANDLER_MSG_MAX 255       /* D26 */
+#define CVPN_HANDLER_MSG_MAX 255                /* D26 */
 #define CVPN_LAMBDA_NAME_PREFIX "AWSClientVPN-" /* D4 */
-#define CVPN_SUBNET_PREFIX_MAX 27      /* E1: "The subnet must be at least /27" */
+#define CVPN_SUBNET_PREFIX_MAX 27               /* E1: "The subnet must be at least /27" */
 #define CVPN_DESCRIPTION_MAX 255
 
 #define CVPN_ID_MAX 64
@@ -210,20 +210,20 @@ RESULT cvpn_check_dns(const char *const *v, size_t n, struct addr *out, struct c
 RESULT cvpn_check_log(bool enabled, const char *group, struct cvpn_verr *err);
 /* B6/D4-D6: arn:aws:lambda:<region>:<account>:function:AWSClientVPN-<name>[:qualifier]. */
 RESULT cvpn_check_lambda_arn(const char *arn, const char *region, const char *account,
-			     struct cvpn_verr *err);
+                             struct cvpn_verr *err);
 /* B4: 1..2 options; certificate-authentication with a chain ARN; directory/federated are
  * not supported by this server (clear error); no two of the same type. */
 RESULT cvpn_check_auth(const struct cvpn_auth *a, size_t n, struct cvpn_verr *err);
 /* "arn:aws:acm:<region>:<account>:certificate/<id>" in this region. */
 RESULT cvpn_check_acm_arn(const char *what, const char *arn, const char *region,
-			  struct cvpn_verr *err);
+                          struct cvpn_verr *err);
 /* B12: enabled|disabled. */
 RESULT cvpn_check_portal(const char *s, bool *out, struct cvpn_verr *err);
 /* Description length. */
 RESULT cvpn_check_description(const char *s, struct cvpn_verr *err);
 /* Destination CIDR of a rule or route (IPv4). */
 RESULT cvpn_check_dest_cidr(const char *what, const char *s, struct prefix *out,
-			    struct cvpn_verr *err);
+                            struct cvpn_verr *err);
 /* B2b: the client CIDR must not overlap the VPC CIDR (when known) nor any route. */
 RESULT cvpn_check_cidr_conflicts(const struct cvpn_endpoint *e, struct cvpn_verr *err);
 /* Whole-endpoint check run after create/modify (all of the above on the stored values). */
@@ -240,15 +240,15 @@ struct cvpn_assoc *cvpn_assoc_find(struct cvpn_endpoint *e, const char *id);
 /* A11: removing the last association terminates connections, drops the associate routes and
  * returns to pending-associate. *terminated gets how many connections were cut. */
 RESULT cvpn_assoc_remove(struct cvpn_endpoint *e, const char *id, int64_t now_ms,
-			 size_t *terminated, struct cvpn_verr *err);
+                         size_t *terminated, struct cvpn_verr *err);
 /* E3 */
 RESULT cvpn_rule_add(struct cvpn_endpoint *e, const struct cvpn_rule *r, struct cvpn_verr *err);
 RESULT cvpn_rule_remove(struct cvpn_endpoint *e, const struct prefix *dst, const char *group,
-			bool all_groups, struct cvpn_verr *err);
+                        bool all_groups, struct cvpn_verr *err);
 /* E2 */
 RESULT cvpn_route_add(struct cvpn_endpoint *e, const struct cvpn_route *r, struct cvpn_verr *err);
 RESULT cvpn_route_remove(struct cvpn_endpoint *e, const struct prefix *dst, const char *target,
-			 struct cvpn_verr *err);
+                         struct cvpn_verr *err);
 /* C3/A11: mark every active connection terminated (a change that resets connections);
  * returns how many. */
 size_t cvpn_conns_terminate_all(struct cvpn_endpoint *e, int64_t now_ms);
@@ -260,7 +260,7 @@ void cvpn_conn_expire(struct cvpn_endpoint *e, int64_t now_ms);
 /* E3 semantics: is dst reachable by a client in `groups`? Longest prefix wins; 0.0.0.0/0
  * last. (For the data plane.) */
 bool cvpn_rules_allow(const struct cvpn_endpoint *e, const struct addr *dst,
-		      const char *const *groups, size_t n_groups);
+                      const char *const *groups, size_t n_groups);
 
 /* Transitional state of a sub-resource from its age (pending_ms after creation it is done). */
 const char *cvpn_assoc_state(const struct cvpn_assoc *a, int64_t now_ms, uint64_t pending_ms);
@@ -275,7 +275,7 @@ void cvpn_dns_name(const char *id, const char *region, char *buf, size_t len);
 RESULT cvpn_crl_check(const char *pem, struct cvpn_verr *err);
 /* E6: the .ovpn profile (client ... reneg-sec 0) with ca_pem in <ca>. Owned by the caller. */
 RESULT cvpn_profile_build(const struct cvpn_endpoint *e, const char *region, const char *ca_pem,
-			  char **out);
+                          char **out);
 
 /* ---- JSON for the store (cvpn_json.c) ---- */
 struct json_object *cvpn_endpoint_to_json(const struct cvpn_endpoint *e);

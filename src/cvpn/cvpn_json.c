@@ -143,7 +143,8 @@ struct json_object *cvpn_endpoint_to_json(const struct cvpn_endpoint *e)
 		jset_str(j, "clientRootCertificateChain", e->auth[i].client_root_chain_arn);
 		jset_str(j, "directoryId", e->auth[i].directory_id);
 		jset_str(j, "samlProviderArn", e->auth[i].saml_provider_arn);
-		jset_str(j, "selfServiceSamlProviderArn", e->auth[i].self_service_saml_provider_arn);
+		jset_str(j, "selfServiceSamlProviderArn",
+		         e->auth[i].self_service_saml_provider_arn);
 		json_object_array_add(a, j);
 	}
 	jset_bool(o, "logEnabled", e->log_enabled);
@@ -329,7 +330,7 @@ static RESULT cvpn_json_routes(struct json_object *o, struct cvpn_endpoint *e)
 static enum cvpn_conn_status cvpn_conn_status_parse(const char *s)
 {
 	static const enum cvpn_conn_status all[] = {CVPN_CONN_ACTIVE, CVPN_CONN_FAILED_TO_TERMINATE,
-						     CVPN_CONN_TERMINATING, CVPN_CONN_TERMINATED};
+	                                            CVPN_CONN_TERMINATING, CVPN_CONN_TERMINATED};
 	size_t i;
 
 	for (i = 0; s && i < 4; i++)

@@ -20,10 +20,10 @@ result_t cvpn_verr_set(struct cvpn_verr *err, result_t rc, const char *code, con
 }
 
 static const char *const cvpn_status_names[] = {
-	[CVPN_ST_PENDING_ASSOCIATE] = "pending-associate",
-	[CVPN_ST_AVAILABLE] = "available",
-	[CVPN_ST_DELETING] = "deleting",
-	[CVPN_ST_DELETED] = "deleted",
+    [CVPN_ST_PENDING_ASSOCIATE] = "pending-associate",
+    [CVPN_ST_AVAILABLE] = "available",
+    [CVPN_ST_DELETING] = "deleting",
+    [CVPN_ST_DELETED] = "deleted",
 };
 
 const char *cvpn_status_str(enum cvpn_status s)
@@ -51,9 +51,12 @@ const char *cvpn_transport_str(enum cvpn_transport t)
 const char *cvpn_auth_type_str(enum cvpn_auth_type t)
 {
 	switch (t) {
-	case CVPN_AUTH_CERTIFICATE: return "certificate-authentication";
-	case CVPN_AUTH_DIRECTORY: return "directory-service-authentication";
-	case CVPN_AUTH_FEDERATED: return "federated-authentication";
+	case CVPN_AUTH_CERTIFICATE:
+		return "certificate-authentication";
+	case CVPN_AUTH_DIRECTORY:
+		return "directory-service-authentication";
+	case CVPN_AUTH_FEDERATED:
+		return "federated-authentication";
 	}
 	return "unknown";
 }
@@ -61,10 +64,14 @@ const char *cvpn_auth_type_str(enum cvpn_auth_type t)
 const char *cvpn_conn_status_str(enum cvpn_conn_status s)
 {
 	switch (s) {
-	case CVPN_CONN_ACTIVE: return "active";
-	case CVPN_CONN_FAILED_TO_TERMINATE: return "failed-to-terminate";
-	case CVPN_CONN_TERMINATING: return "terminating";
-	case CVPN_CONN_TERMINATED: return "terminated";
+	case CVPN_CONN_ACTIVE:
+		return "active";
+	case CVPN_CONN_FAILED_TO_TERMINATE:
+		return "failed-to-terminate";
+	case CVPN_CONN_TERMINATING:
+		return "terminating";
+	case CVPN_CONN_TERMINATED:
+		return "terminated";
 	}
 	return "unknown";
 }
@@ -171,34 +178,36 @@ struct cvpn_assoc *cvpn_assoc_find(struct cvpn_endpoint *e, const char *id)
 }
 
 static RESULT cvpn_assoc_check(const struct cvpn_endpoint *e, const struct cvpn_assoc *a,
-			       struct cvpn_verr *err)
+                               struct cvpn_verr *err)
 {
 	size_t i;
 
 	if (e->status == CVPN_ST_DELETING || e->status == CVPN_ST_DELETED)
 		return verr(err, E_CVPN_CONFLICT, "IncorrectState",
-			    "Client VPN endpoint %s is %s; target networks cannot be associated.",
-			    e->id, cvpn_status_str(e->status));
+		            "Client VPN endpoint %s is %s; target networks cannot be associated.",
+		            e->id, cvpn_status_str(e->status));
 	for (i = 0; i < e->n_assocs; i++) {
 		if (strcmp(e->assocs[i].subnet_id, a->subnet_id) == 0)
-			return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnDuplicateAssociationException",
-				    "Subnet %s is already associated with %s (%s).", a->subnet_id,
-				    e->id, e->assocs[i].id);
+			return verr(err, E_CVPN_CONFLICT,
+			            "InvalidClientVpnDuplicateAssociationException",
+			            "Subnet %s is already associated with %s (%s).", a->subnet_id,
+			            e->id, e->assocs[i].id);
 		if (strcmp(e->assocs[i].az, a->az) == 0)
 			return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnSubnetId.DuplicateAz",
-				    "Subnet %s is in %s, where subnet %s is already associated; "
-				    "associate at most one subnet per Availability Zone.",
-				    a->subnet_id, a->az, e->assocs[i].subnet_id);
+			            "Subnet %s is in %s, where subnet %s is already associated; "
+			            "associate at most one subnet per Availability Zone.",
+			            a->subnet_id, a->az, e->assocs[i].subnet_id);
 	}
 	if (e->vpc_id[0] && strcmp(e->vpc_id, a->vpc_id) != 0)
-		return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnSubnetId.NotFound",
-			    "Subnet %s is in %s, not in the endpoint's VPC %s; change the endpoint's "
-			    "VPC with ModifyClientVpnEndpoint first.",
-			    a->subnet_id, a->vpc_id, e->vpc_id);
+		return verr(
+		    err, E_CVPN_CONFLICT, "InvalidClientVpnSubnetId.NotFound",
+		    "Subnet %s is in %s, not in the endpoint's VPC %s; change the endpoint's "
+		    "VPC with ModifyClientVpnEndpoint first.",
+		    a->subnet_id, a->vpc_id, e->vpc_id);
 	if (a->subnet_cidr.len > CVPN_SUBNET_PREFIX_MAX)
 		return verr(err, E_CVPN_INVALID, "InvalidParameterValue",
-			    "Subnet %s is smaller than /%d; a target network must be at least /%d.",
-			    a->subnet_id, CVPN_SUBNET_PREFIX_MAX, CVPN_SUBNET_PREFIX_MAX);
+		            "Subnet %s is smaller than /%d; a target network must be at least /%d.",
+		            a->subnet_id, CVPN_SUBNET_PREFIX_MAX, CVPN_SUBNET_PREFIX_MAX);
 	if (prefix_overlaps(&a->subnet_cidr, &e->client_cidr) ||
 	    (a->vpc_cidr.addr.family && prefix_overlaps(&a->vpc_cidr, &e->client_cidr))) {
 		char c1[PREFIX_STRLEN], c2[PREFIX_STRLEN];
@@ -206,9 +215,9 @@ static RESULT cvpn_assoc_check(const struct cvpn_endpoint *e, const struct cvpn_
 		prefix_format(&e->client_cidr, c1);
 		prefix_format(a->vpc_cidr.addr.family ? &a->vpc_cidr : &a->subnet_cidr, c2);
 		return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnSubnetId.OverlappingCidr",
-			    "The client CIDR %s of %s overlaps %s of subnet %s; use a subnet in a "
-			    "VPC whose range does not overlap the client CIDR.",
-			    c1, e->id, c2, a->subnet_id);
+		            "The client CIDR %s of %s overlaps %s of subnet %s; use a subnet in a "
+		            "VPC whose range does not overlap the client CIDR.",
+		            c1, e->id, c2, a->subnet_id);
 	}
 	return E_OK;
 }
@@ -271,7 +280,7 @@ size_t cvpn_conns_terminate_all(struct cvpn_endpoint *e, int64_t now_ms)
 }
 
 RESULT cvpn_assoc_remove(struct cvpn_endpoint *e, const char *id, int64_t now_ms,
-			 size_t *terminated, struct cvpn_verr *err)
+                         size_t *terminated, struct cvpn_verr *err)
 {
 	struct cvpn_assoc *a = cvpn_assoc_find(e, id);
 	size_t i;
@@ -279,7 +288,7 @@ RESULT cvpn_assoc_remove(struct cvpn_endpoint *e, const char *id, int64_t now_ms
 	*terminated = 0;
 	if (!a)
 		return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnAssociationId.NotFound",
-			    "The association ID '%.64s' does not exist on %s.", id, e->id);
+		            "The association ID '%.64s' does not exist on %s.", id, e->id);
 	/* Routes that target this subnet go with it (associate ones always; manual ones can no
 	 * longer be reached either). */
 	for (i = e->n_routes; i-- > 0;)
@@ -313,22 +322,24 @@ RESULT cvpn_rule_add(struct cvpn_endpoint *e, const struct cvpn_rule *r, struct 
 	prefix_format(&r->dst, c);
 	if (!r->access_all && (!r->group_id || !*r->group_id))
 		return verr(err, E_CVPN_INVALID, "InvalidParameterValue",
-			    "Give AccessGroupId, or set AuthorizeAllGroups=true to authorize every "
-			    "client for %s.", c);
+		            "Give AccessGroupId, or set AuthorizeAllGroups=true to authorize every "
+		            "client for %s.",
+		            c);
 	if (r->access_all && r->group_id)
 		return verr(err, E_CVPN_INVALID, "InvalidParameterCombination",
-			    "AccessGroupId and AuthorizeAllGroups=true cannot be used together.");
+		            "AccessGroupId and AuthorizeAllGroups=true cannot be used together.");
 	for (i = 0; i < e->n_rules; i++)
 		if (prefix_equal(&e->rules[i].dst, &r->dst) &&
 		    e->rules[i].access_all == r->access_all &&
 		    cvpn_str_eq(e->rules[i].group_id, r->group_id))
-			return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnDuplicateAuthorizationRule",
-				    "An authorization rule for %s (%s) already exists on %s.", c,
-				    r->access_all ? "all groups" : r->group_id, e->id);
+			return verr(err, E_CVPN_CONFLICT,
+			            "InvalidClientVpnDuplicateAuthorizationRule",
+			            "An authorization rule for %s (%s) already exists on %s.", c,
+			            r->access_all ? "all groups" : r->group_id, e->id);
 	if (e->n_rules >= CVPN_RULES_MAX)
 		return verr(err, E_CVPN_CONFLICT, "ClientVpnAuthorizationRuleLimitExceeded",
-			    "%s already has %d authorization rules, the maximum.", e->id,
-			    CVPN_RULES_MAX);
+		            "%s already has %d authorization rules, the maximum.", e->id,
+		            CVPN_RULES_MAX);
 	GUARD(cvpn_grow((void **)&e->rules, &e->n_rules, sizeof(*e->rules)));
 	n = &e->rules[e->n_rules - 1];
 	n->dst = r->dst;
@@ -340,7 +351,7 @@ RESULT cvpn_rule_add(struct cvpn_endpoint *e, const struct cvpn_rule *r, struct 
 }
 
 RESULT cvpn_rule_remove(struct cvpn_endpoint *e, const struct prefix *dst, const char *group,
-			bool all_groups, struct cvpn_verr *err)
+                        bool all_groups, struct cvpn_verr *err)
 {
 	char c[PREFIX_STRLEN];
 	size_t i;
@@ -348,8 +359,9 @@ RESULT cvpn_rule_remove(struct cvpn_endpoint *e, const struct prefix *dst, const
 	prefix_format(dst, c);
 	if (!all_groups && (!group || !*group))
 		return verr(err, E_CVPN_INVALID, "InvalidParameterValue",
-			    "Give AccessGroupId, or RevokeAllGroups=true to remove the all-groups "
-			    "rule for %s.", c);
+		            "Give AccessGroupId, or RevokeAllGroups=true to remove the all-groups "
+		            "rule for %s.",
+		            c);
 	for (i = 0; i < e->n_rules; i++) {
 		struct cvpn_rule *r = &e->rules[i];
 
@@ -366,13 +378,13 @@ RESULT cvpn_rule_remove(struct cvpn_endpoint *e, const struct prefix *dst, const
 		return E_OK;
 	}
 	return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnEndpointAuthorizationRuleNotFound",
-		    "No authorization rule for %s (%s) exists on %s.", c,
-		    all_groups ? "all groups" : group, e->id);
+	            "No authorization rule for %s (%s) exists on %s.", c,
+	            all_groups ? "all groups" : group, e->id);
 }
 
 /* Longest prefix wins; 0.0.0.0/0 only covers what no other rule covers (E3). */
 bool cvpn_rules_allow(const struct cvpn_endpoint *e, const struct addr *dst,
-		      const char *const *groups, size_t n_groups)
+                      const char *const *groups, size_t n_groups)
 {
 	int best = -1;
 	bool allow = false;
@@ -411,29 +423,30 @@ RESULT cvpn_route_add(struct cvpn_endpoint *e, const struct cvpn_route *r, struc
 			if (strcmp(e->assocs[i].subnet_id, r->target_subnet) == 0)
 				break;
 		if (i == e->n_assocs)
-			return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnActiveAssociationNotFound",
-				    "Subnet %.64s is not an associated target network of %s; "
-				    "associate it first or use 'local' for the client CIDR.",
-				    r->target_subnet, e->id);
+			return verr(err, E_CVPN_CONFLICT,
+			            "InvalidClientVpnActiveAssociationNotFound",
+			            "Subnet %.64s is not an associated target network of %s; "
+			            "associate it first or use 'local' for the client CIDR.",
+			            r->target_subnet, e->id);
 	} else if (!prefix_equal(&r->dst, &e->client_cidr)) {
 		return verr(err, E_CVPN_INVALID, "InvalidParameterValue",
-			    "Target 'local' is only valid for the client CIDR itself, not %s.", c);
+		            "Target 'local' is only valid for the client CIDR itself, not %s.", c);
 	}
 	/* B2b: a route must not overlap the client CIDR (except the 'local' route). */
 	if (!local && prefix_overlaps(&r->dst, &e->client_cidr) && r->dst.len > 0)
 		return verr(err, E_CVPN_INVALID, "InvalidParameterValue",
-			    "Route destination %s overlaps the client CIDR of %s.", c, e->id);
+		            "Route destination %s overlaps the client CIDR of %s.", c, e->id);
 	for (i = 0; i < e->n_routes; i++) {
 		if (prefix_equal(&e->routes[i].dst, &r->dst) &&
 		    strcmp(e->routes[i].target_subnet, r->target_subnet) == 0)
 			return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnDuplicateRoute",
-				    "A route to %s through %s already exists on %s.", c,
-				    r->target_subnet, e->id);
+			            "A route to %s through %s already exists on %s.", c,
+			            r->target_subnet, e->id);
 		manual += !e->routes[i].origin_associate;
 	}
 	if (manual >= CVPN_ROUTES_MAX)
 		return verr(err, E_CVPN_CONFLICT, "ClientVpnRouteLimitExceeded",
-			    "%s already has %d routes, the maximum.", e->id, CVPN_ROUTES_MAX);
+		            "%s already has %d routes, the maximum.", e->id, CVPN_ROUTES_MAX);
 	GUARD(cvpn_grow((void **)&e->routes, &e->n_routes, sizeof(*e->routes)));
 	n = &e->routes[e->n_routes - 1];
 	n->dst = r->dst;
@@ -445,7 +458,7 @@ RESULT cvpn_route_add(struct cvpn_endpoint *e, const struct cvpn_route *r, struc
 }
 
 RESULT cvpn_route_remove(struct cvpn_endpoint *e, const struct prefix *dst, const char *target,
-			 struct cvpn_verr *err)
+                         struct cvpn_verr *err)
 {
 	char c[PREFIX_STRLEN];
 	size_t i;
@@ -457,15 +470,15 @@ RESULT cvpn_route_remove(struct cvpn_endpoint *e, const struct prefix *dst, cons
 			continue;
 		if (e->routes[i].origin_associate)
 			return verr(err, E_CVPN_CONFLICT, "InvalidParameterValue",
-				    "The route to %s was added by associating %s and cannot be "
-				    "deleted; disassociate the subnet instead.",
-				    c, e->routes[i].target_subnet);
+			            "The route to %s was added by associating %s and cannot be "
+			            "deleted; disassociate the subnet instead.",
+			            c, e->routes[i].target_subnet);
 		cvpn_route_drop(e, i);
 		return E_OK;
 	}
 	return verr(err, E_CVPN_CONFLICT, "InvalidClientVpnRouteNotFound",
-		    "No route to %s%s%s exists on %s.", c, target ? " through " : "",
-		    target ? target : "", e->id);
+	            "No route to %s%s%s exists on %s.", c, target ? " through " : "",
+	            target ? target : "", e->id);
 }
 
 /* ---- connections (E5) ---- */

@@ -21,11 +21,11 @@
 #define CVPN_NOTFOUND "InvalidClientVpnEndpointId.NotFound"
 
 /* Load an endpoint (CVPN_NOTFOUND when absent or purged). row is kept for cvpn_ops_save. */
-RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id,
-		     struct store_res *row, struct cvpn_endpoint *e);
+RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id, struct store_res *row,
+                     struct cvpn_endpoint *e);
 /* The ClientVpnEndpointId parameter, then cvpn_ops_load. */
 RESULT cvpn_ops_load_param(struct api_req *rq, struct api_resp *rs, struct store_res *row,
-			   struct cvpn_endpoint *e);
+                           struct cvpn_endpoint *e);
 /* Write e back into row (doc and state) and update the store. */
 RESULT cvpn_ops_save(struct api_req *rq, struct store_res *row, const struct cvpn_endpoint *e);
 /* A model validation error as the EC2 error (E_API); other results pass through. */
@@ -35,13 +35,13 @@ result_t cvpn_ops_fail(struct api_resp *rs, result_t rc, const struct cvpn_verr 
 RESULT cvpn_ops_params_hash(const struct api_req *rq, char out[65]);
 /* An ACM certificate ARN that must exist in this region (InvalidParameterValue otherwise). */
 RESULT cvpn_ops_check_cert(struct api_req *rq, struct api_resp *rs, const char *what,
-			   const char *arn);
+                           const char *arn);
 /* "2024-01-02T03:04:05" (the model's string times). */
 void cvpn_ops_time(int64_t ms, char buf[32]);
 /* <status><code>..</code></status> */
 void cvpn_ops_xml_status(struct xml *x, const char *elem, const char *code);
 /* A VPC's CIDR (InvalidVpcID.NotFound). */
 RESULT cvpn_ops_vpc_cidr(struct api_req *rq, struct api_resp *rs, const char *vpc_id,
-			 struct prefix *out);
+                         struct prefix *out);
 
 #endif

@@ -13,8 +13,8 @@
 #include "cvpn/cvpn_ops.h"
 #include "lib/secret.h"
 
-RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id,
-		     struct store_res *row, struct cvpn_endpoint *e)
+RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id, struct store_res *row,
+                     struct cvpn_endpoint *e)
 {
 	struct json_object *o;
 	result_t rc;
@@ -26,7 +26,7 @@ RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id,
 		if (rc == E_OK)
 			store_res_fini(row);
 		return api_error(rs, 400, CVPN_NOTFOUND,
-				 "The Client VPN endpoint ID '%.64s' does not exist.", id);
+		                 "The Client VPN endpoint ID '%.64s' does not exist.", id);
 	}
 	GUARD(rc);
 	o = row->doc ? json_tokener_parse(row->doc) : NULL;
@@ -44,7 +44,7 @@ RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id,
 }
 
 RESULT cvpn_ops_load_param(struct api_req *rq, struct api_resp *rs, struct store_res *row,
-			   struct cvpn_endpoint *e)
+                           struct cvpn_endpoint *e)
 {
 	const char *id;
 
@@ -63,7 +63,8 @@ RESULT cvpn_ops_save(struct api_req *rq, struct store_res *row, const struct cvp
 	if (!o)
 		return E_NOMEM;
 	/* No "\/" escapes: acm_cert_in_use looks for the ARN text in the document. */
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+	                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	rc = s ? store_res_set_doc(row, s) : E_NOMEM;
 	json_object_put(o);
 	GUARD(rc);
@@ -112,7 +113,7 @@ RESULT cvpn_ops_params_hash(const struct api_req *rq, char out[65])
 }
 
 RESULT cvpn_ops_check_cert(struct api_req *rq, struct api_resp *rs, const char *what,
-			   const char *arn)
+                           const char *arn)
 {
 	struct cvpn_verr err;
 	char id[ACM_ID_LEN + 1];
@@ -124,15 +125,15 @@ RESULT cvpn_ops_check_cert(struct api_req *rq, struct api_resp *rs, const char *
 		return cvpn_ops_fail(rs, rc, &err);
 	if (acm_arn_id(arn, rq->region, rq->owner_id, id) != E_OK)
 		return api_error(rs, 400, "InvalidParameterValue",
-				 "%s '%.200s' is not a certificate of account %s in this server's "
-				 "ACM; import it with 'aws acm import-certificate' first.",
-				 what, arn, rq->owner_id);
+		                 "%s '%.200s' is not a certificate of account %s in this server's "
+		                 "ACM; import it with 'aws acm import-certificate' first.",
+		                 what, arn, rq->owner_id);
 	rc = acm_cert_get(rq->store, id, &c);
 	if (rc == E_NOTFOUND)
 		return api_error(rs, 400, "InvalidParameterValue",
-				 "Certificate %.200s (%s) does not exist; import it with 'aws acm "
-				 "import-certificate' first.",
-				 arn, what);
+		                 "Certificate %.200s (%s) does not exist; import it with 'aws acm "
+		                 "import-certificate' first.",
+		                 arn, what);
 	GUARD(rc);
 	acm_cert_fini(&c);
 	return E_OK;
@@ -156,7 +157,7 @@ void cvpn_ops_xml_status(struct xml *x, const char *elem, const char *code)
 }
 
 RESULT cvpn_ops_vpc_cidr(struct api_req *rq, struct api_resp *rs, const char *vpc_id,
-			 struct prefix *out)
+                         struct prefix *out)
 {
 	struct store_res r;
 	struct json_object *doc;

@@ -58,7 +58,7 @@ static void conn_xml(struct xml *x, const struct cvpn_endpoint *e, const struct 
 }
 
 static RESULT conn_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_opc *op,
-			    struct api_filters *f)
+                            struct api_filters *f)
 {
 	struct api_page pg;
 	size_t i;
@@ -71,7 +71,7 @@ static RESULT conn_describe(struct api_req *rq, struct api_resp *rs, struct cvpn
 	for (i = 0; i < op->e.n_conns; i++) {
 		const struct cvpn_conn *c = &op->e.conns[i];
 		struct api_attr attrs[] = {{"connection-id", c->id},
-					   {"username", c->username ? c->username : ""}};
+		                           {"username", c->username ? c->username : ""}};
 		char key[24];
 
 		snprintf(key, sizeof(key), "%08zu", i);
@@ -120,7 +120,7 @@ static RESULT conn_terminate(struct api_req *rq, struct api_resp *rs, struct cvp
 	GUARD(cvpn_ops_load_param(rq, rs, &op->r, &op->e));
 	if (!cid == !user)
 		return api_error(rs, 400, "InvalidParameterCombination",
-				 "Give exactly one of ConnectionId and Username.");
+		                 "Give exactly one of ConnectionId and Username.");
 	for (i = 0; i < op->e.n_conns; i++) {
 		struct cvpn_conn *c = &op->e.conns[i];
 
@@ -130,16 +130,16 @@ static RESULT conn_terminate(struct api_req *rq, struct api_resp *rs, struct cvp
 	}
 	if (n == 0 && cid)
 		return api_error(rs, 400, "InvalidClientVpnConnection.IdNotFound",
-				 "Connection %.64s is not an active connection of %s.", cid,
-				 op->e.id);
+		                 "Connection %.64s is not an active connection of %s.", cid,
+		                 op->e.id);
 	if (n == 0)
 		return api_error(rs, 400, "InvalidClientVpnConnection.UserNotFound",
-				 "User %.64s has no active connection on %s.", user, op->e.id);
+		                 "User %.64s has no active connection on %s.", user, op->e.id);
 	if (n > CVPN_TERMINATE_USER_MAX) /* E5 */
 		return api_error(rs, 400, "ClientVpnTerminateConnectionsLimitExceeded",
-				 "User %.64s has %zu connections; at most %d can be terminated by "
-				 "username; terminate them by ConnectionId.",
-				 user, n, CVPN_TERMINATE_USER_MAX);
+		                 "User %.64s has %zu connections; at most %d can be terminated by "
+		                 "username; terminate them by ConnectionId.",
+		                 user, n, CVPN_TERMINATE_USER_MAX);
 	xml_str(&rs->x, "clientVpnEndpointId", op->e.id);
 	xml_str(&rs->x, "username", user);
 	xml_open(&rs->x, "connectionStatuses");
@@ -209,7 +209,8 @@ result_t cvpn_op_export_crl(struct api_req *rq, struct api_resp *rs)
 
 		xml_str(&rs->x, "certificateRevocationList", op.e.crl_pem);
 		cvpn_ops_xml_status(&rs->x, "status",
-				    age < store_timing(rq->store)->pending_ms ? "pending" : "active");
+		                    age < store_timing(rq->store)->pending_ms ? "pending"
+		                                                              : "active");
 	}
 	opc_fini(&op);
 	return rc;
@@ -227,10 +228,11 @@ result_t cvpn_op_export_config(struct api_req *rq, struct api_resp *rs)
 	GUARD_OUT(rc, cvpn_ops_load_param(rq, rs, &op.r, &op.e));
 	rc = acm_ca_chain(rq->store, op.e.server_cert_arn, rq->region, rq->owner_id, &ca);
 	if (rc == E_NOTFOUND) {
-		rc = api_error(rs, 400, "InvalidParameterValue",
-			       "The server certificate %.200s of %s no longer exists in ACM; modify "
-			       "the endpoint to use an imported certificate.",
-			       op.e.server_cert_arn, op.e.id);
+		rc =
+		    api_error(rs, 400, "InvalidParameterValue",
+		              "The server certificate %.200s of %s no longer exists in ACM; modify "
+		              "the endpoint to use an imported certificate.",
+		              op.e.server_cert_arn, op.e.id);
 		goto out;
 	}
 	GUARD_OUT(rc, rc);

@@ -11,8 +11,7 @@
 #include "api/api_handlers.h"
 #include "cvpn/cvpn_ops.h"
 
-static const char *const cvpn_live_states[] = {"pending-associate", "available", "deleting",
-					       NULL};
+static const char *const cvpn_live_states[] = {"pending-associate", "available", "deleting", NULL};
 
 /* ---- request -> model (shared by create and modify) ---- */
 
@@ -24,17 +23,17 @@ static RESULT ep_auth_parse(struct api_req *rq, struct api_resp *rs, struct cvpn
 	n = api_param_indices(&rq->params, "Authentication", idx, CVPN_AUTH_OPTIONS_MAX + 1);
 	if (n > CVPN_AUTH_OPTIONS_MAX)
 		return api_error(rs, 400, "InvalidParameterValue",
-				 "At most %d authentication options can be given.",
-				 CVPN_AUTH_OPTIONS_MAX);
+		                 "At most %d authentication options can be given.",
+		                 CVPN_AUTH_OPTIONS_MAX);
 	for (i = 0; i < n; i++) {
 		struct cvpn_auth *a = &e->auth[i];
 		const char *t = api_paramf(&rq->params, "Authentication.%u.Type", idx[i]);
 
 		if (!t)
 			return api_error(rs, 400, "MissingParameter",
-					 "Authentication.%u.Type is required "
-					 "(certificate-authentication).",
-					 idx[i]);
+			                 "Authentication.%u.Type is required "
+			                 "(certificate-authentication).",
+			                 idx[i]);
 		if (strcmp(t, "certificate-authentication") == 0)
 			a->type = CVPN_AUTH_CERTIFICATE;
 		else if (strcmp(t, "directory-service-authentication") == 0)
@@ -43,23 +42,23 @@ static RESULT ep_auth_parse(struct api_req *rq, struct api_resp *rs, struct cvpn
 			a->type = CVPN_AUTH_FEDERATED;
 		else
 			return api_error(rs, 400, "InvalidParameterValue",
-					 "Authentication.%u.Type '%.64s' is not valid: use "
-					 "certificate-authentication.",
-					 idx[i], t);
+			                 "Authentication.%u.Type '%.64s' is not valid: use "
+			                 "certificate-authentication.",
+			                 idx[i], t);
 		GUARD(cvpn_str_set(&a->client_root_chain_arn,
-				   api_paramf(&rq->params,
-					      "Authentication.%u.MutualAuthentication."
-					      "ClientRootCertificateChainArn",
-					      idx[i])));
+		                   api_paramf(&rq->params,
+		                              "Authentication.%u.MutualAuthentication."
+		                              "ClientRootCertificateChainArn",
+		                              idx[i])));
 		GUARD(cvpn_str_set(&a->directory_id,
-				   api_paramf(&rq->params,
-					      "Authentication.%u.ActiveDirectory.DirectoryId",
-					      idx[i])));
+		                   api_paramf(&rq->params,
+		                              "Authentication.%u.ActiveDirectory.DirectoryId",
+		                              idx[i])));
 		GUARD(cvpn_str_set(&a->saml_provider_arn,
-				   api_paramf(&rq->params,
-					      "Authentication.%u.FederatedAuthentication."
-					      "SAMLProviderArn",
-					      idx[i])));
+		                   api_paramf(&rq->params,
+		                              "Authentication.%u.FederatedAuthentication."
+		                              "SAMLProviderArn",
+		                              idx[i])));
 		e->n_auth = i + 1;
 	}
 	return E_OK;
@@ -68,7 +67,7 @@ static RESULT ep_auth_parse(struct api_req *rq, struct api_resp *rs, struct cvpn
 /* ConnectionLogOptions.{Enabled,CloudwatchLogGroup,CloudwatchLogStream}; *given false when
  * none is present. */
 static RESULT ep_log_parse(struct api_req *rq, struct api_resp *rs, struct cvpn_endpoint *e,
-			   bool *given)
+                           bool *given)
 {
 	const char *en = api_param(&rq->params, "ConnectionLogOptions.Enabled");
 	const char *g = api_param(&rq->params, "ConnectionLogOptions.CloudwatchLogGroup");
@@ -108,21 +107,21 @@ static RESULT ep_banner_parse(struct api_req *rq, struct api_resp *rs, struct cv
 
 	if (!api_param(&rq->params, "ClientLoginBannerOptions.Enabled") && !t)
 		return E_OK;
-	GUARD(api_get_bool(rq, rs, "ClientLoginBannerOptions.Enabled", false,
-			   &e->banner_enabled));
+	GUARD(api_get_bool(rq, rs, "ClientLoginBannerOptions.Enabled", false, &e->banner_enabled));
 	rc = cvpn_check_banner(t, &err);
 	if (rc != E_OK)
 		return cvpn_ops_fail(rs, rc, &err);
 	if (e->banner_enabled && (!t || !*t))
-		return api_error(rs, 400, "InvalidParameterValue",
-				 "ClientLoginBannerOptions.BannerText is required when the banner is "
-				 "enabled.");
+		return api_error(
+		    rs, 400, "InvalidParameterValue",
+		    "ClientLoginBannerOptions.BannerText is required when the banner is "
+		    "enabled.");
 	return cvpn_str_set(&e->banner_text, e->banner_enabled ? t : NULL);
 }
 
 /* VpcId and SecurityGroupId.N (B10). Without groups, the VPC's default security group. */
 static RESULT ep_vpc_parse(struct api_req *rq, struct api_resp *rs, struct cvpn_endpoint *e,
-			   bool modify)
+                           bool modify)
 {
 	const char *vpc = api_param(&rq->params, "VpcId");
 	struct api_strlist sg = {NULL, 0};
@@ -131,34 +130,36 @@ static RESULT ep_vpc_parse(struct api_req *rq, struct api_resp *rs, struct cvpn_
 
 	GUARD(api_get_strlist(rq, rs, "SecurityGroupId", &sg));
 	if (sg.n && !vpc && !e->vpc_id[0]) {
-		rc = api_error(rs, 400, "InvalidParameterDependency",
-			       "SecurityGroupId.N needs VpcId: give the VPC that holds the security "
-			       "groups.");
+		rc =
+		    api_error(rs, 400, "InvalidParameterDependency",
+		              "SecurityGroupId.N needs VpcId: give the VPC that holds the security "
+		              "groups.");
 		goto out;
 	}
 	if (sg.n > CVPN_SG_MAX) {
 		rc = api_error(rs, 400, "InvalidParameterValue",
-			       "%zu security groups given; at most %d can be applied.", sg.n,
-			       CVPN_SG_MAX);
+		               "%zu security groups given; at most %d can be applied.", sg.n,
+		               CVPN_SG_MAX);
 		goto out;
 	}
 	for (i = 0; i < sg.n; i++)
 		if (strncmp(sg.v[i], "sg-", 3) != 0 || strlen(sg.v[i]) >= CVPN_ID_MAX) {
 			rc = api_error(rs, 400, "InvalidGroupId.Malformed",
-				       "Invalid id: '%.64s' (expecting 'sg-...').", sg.v[i]);
+			               "Invalid id: '%.64s' (expecting 'sg-...').", sg.v[i]);
 			goto out;
 		}
 	if (vpc && strcmp(vpc, e->vpc_id) != 0) {
 		if (modify && e->n_assocs) {
 			rc = api_error(rs, 400, "InvalidParameterValue",
-				       "%s has target networks in %s; disassociate them before "
-				       "changing the VPC.",
-				       e->id, e->vpc_id);
+			               "%s has target networks in %s; disassociate them before "
+			               "changing the VPC.",
+			               e->id, e->vpc_id);
 			goto out;
 		}
 		GUARD_OUT(rc, cvpn_ops_vpc_cidr(rq, rs, vpc, &e->vpc_cidr));
 		snprintf(e->vpc_id, sizeof(e->vpc_id), "%s", vpc);
-		if (!sg.n) { /* B10b: the VPC's default security group (sg- with the VPC's digits) */
+		if (!sg.n) { /* B10b: the VPC's default security group (sg- with the VPC's digits)
+			      */
 			snprintf(e->sg_ids[0], CVPN_ID_MAX, "sg-%.60s", vpc + 4);
 			e->n_sg = 1;
 		}
@@ -175,7 +176,7 @@ out:
 
 /* Members common to create and modify. */
 static RESULT ep_common_parse(struct api_req *rq, struct api_resp *rs, struct cvpn_endpoint *e,
-			      bool modify)
+                              bool modify)
 {
 	const char *desc = api_param(&rq->params, "Description");
 	const char *portal = api_param(&rq->params, "SelfServicePortal");
@@ -204,14 +205,14 @@ static RESULT ep_common_parse(struct api_req *rq, struct api_resp *rs, struct cv
 	}
 	GUARD(api_get_bool(rq, rs, "SplitTunnel", e->split_tunnel, &e->split_tunnel));
 	GUARD(api_get_bool(rq, rs, "DisconnectOnSessionTimeout", e->disconnect_on_session_timeout,
-			   &e->disconnect_on_session_timeout));
+	                   &e->disconnect_on_session_timeout));
 	if (portal && (rc = cvpn_check_portal(portal, &e->self_service_portal, &err)) != E_OK)
 		return cvpn_ops_fail(rs, rc, &err);
 	/* B4h: the portal is not available to mutual-authentication clients. */
 	if (e->self_service_portal)
 		return api_error(rs, 400, "InvalidParameterValue",
-				 "SelfServicePortal=enabled needs federated authentication, which "
-				 "this server does not support; use SelfServicePortal=disabled.");
+		                 "SelfServicePortal=enabled needs federated authentication, which "
+		                 "this server does not support; use SelfServicePortal=disabled.");
 	GUARD(ep_connect_parse(rq, rs, e));
 	GUARD(ep_banner_parse(rq, rs, e));
 	return ep_vpc_parse(rq, rs, e, modify);
@@ -275,7 +276,7 @@ static void ep_xml_options(struct xml *x, const struct cvpn_endpoint *e)
 }
 
 static void ep_xml(struct api_req *rq, struct xml *x, const struct cvpn_endpoint *e,
-		   const struct store_tags *tags)
+                   const struct store_tags *tags)
 {
 	char t[32], dns[256], b[PREFIX_STRLEN];
 	size_t i;
@@ -342,12 +343,12 @@ static RESULT ep_create_parse(struct api_req *rq, struct api_resp *rs, struct cv
 	if ((rc = cvpn_check_auth(e->auth, e->n_auth, &err)) != E_OK)
 		return cvpn_ops_fail(rs, rc, &err);
 	GUARD(cvpn_ops_check_cert(rq, rs, "ClientRootCertificateChainArn",
-				  e->auth[0].client_root_chain_arn));
+	                          e->auth[0].client_root_chain_arn));
 	GUARD(ep_log_parse(rq, rs, e, &given));
 	if (!given) /* B5: required by the create API */
 		return api_error(rs, 400, "MissingParameter",
-				 "The request must contain the parameter ConnectionLogOptions "
-				 "(at least ConnectionLogOptions.Enabled=false).");
+		                 "The request must contain the parameter ConnectionLogOptions "
+		                 "(at least ConnectionLogOptions.Enabled=false).");
 	if ((rc = cvpn_check_log(e->log_enabled, e->log_group, &err)) != E_OK)
 		return cvpn_ops_fail(rs, rc, &err);
 	v = api_param(&rq->params, "TransportProtocol");
@@ -387,7 +388,7 @@ static result_t ep_token_cb(void *arg, const struct store_res *r)
 }
 
 static void ep_create_answer(struct api_req *rq, struct api_resp *rs, const char *id,
-			     const char *state)
+                             const char *state)
 {
 	char dns[256];
 
@@ -398,8 +399,7 @@ static void ep_create_answer(struct api_req *rq, struct api_resp *rs, const char
 }
 
 /* B15: the same ClientToken with the same parameters answers the first result. */
-static RESULT ep_create_idem(struct api_req *rq, struct api_resp *rs, const char *hash,
-			     bool *done)
+static RESULT ep_create_idem(struct api_req *rq, struct api_resp *rs, const char *hash, bool *done)
 {
 	struct ep_token_find f;
 	struct store_res r;
@@ -414,9 +414,9 @@ static RESULT ep_create_idem(struct api_req *rq, struct api_resp *rs, const char
 		return E_OK;
 	if (strcmp(f.hash, hash) != 0)
 		return api_error(rs, 400, "IdempotentParameterMismatch",
-				 "ClientToken '%.64s' was already used with different parameters "
-				 "(for %s); use a new token for a different request.",
-				 f.token, f.id);
+		                 "ClientToken '%.64s' was already used with different parameters "
+		                 "(for %s); use a new token for a different request.",
+		                 f.token, f.id);
 	GUARD(store_res_get(rq->store, f.id, &r));
 	ep_create_answer(rq, rs, r.id, r.state);
 	store_res_fini(&r);
@@ -425,7 +425,7 @@ static RESULT ep_create_idem(struct api_req *rq, struct api_resp *rs, const char
 }
 
 static RESULT ep_create(struct api_req *rq, struct api_resp *rs, struct cvpn_endpoint *e,
-			struct store_tags *tags, struct store_res *r)
+                        struct store_tags *tags, struct store_res *r)
 {
 	char hash[65];
 	size_t n = 0;
@@ -440,9 +440,9 @@ static RESULT ep_create(struct api_req *rq, struct api_resp *rs, struct cvpn_end
 	GUARD(store_res_count(rq->store, CVPN_T_ENDPOINT, NULL, NULL, cvpn_live_states, &n));
 	if (n >= CVPN_ENDPOINTS_MAX)
 		return api_error(rs, 400, "ClientVpnEndpointLimitExceeded",
-				 "The maximum number of Client VPN endpoints (%d) in %s has been "
-				 "reached; delete one first.",
-				 CVPN_ENDPOINTS_MAX, rq->region);
+		                 "The maximum number of Client VPN endpoints (%d) in %s has been "
+		                 "reached; delete one first.",
+		                 CVPN_ENDPOINTS_MAX, rq->region);
 	store_res_init(r, CVPN_T_ENDPOINT, NULL, cvpn_status_str(CVPN_ST_PENDING_ASSOCIATE));
 	GUARD(store_id_new(rq->store, CVPN_PREFIX_ENDPOINT, r->id));
 	snprintf(e->id, sizeof(e->id), "%s", r->id);
@@ -501,8 +501,8 @@ static result_t ep_describe_cb(void *arg, const struct store_res *r)
 	rc = store_tags_get(d->rq->store, r->id, &tags);
 	if (rc == E_OK) {
 		struct api_attr attrs[] = {
-			{"endpoint-id", e.id},
-			{"transport-protocol", cvpn_transport_str(e.transport)},
+		    {"endpoint-id", e.id},
+		    {"transport-protocol", cvpn_transport_str(e.transport)},
 		};
 
 		if (api_filters_match(&d->filters, attrs, 2, &tags) &&
@@ -539,7 +539,7 @@ result_t cvpn_op_describe_endpoints(struct api_req *rq, struct api_resp *rs)
 	GUARD_OUT(rc, api_page_parse(rq, rs, 5, 1000, &d.page));
 	xml_open(&rs->x, "clientVpnEndpoint");
 	GUARD_OUT(rc,
-		  store_res_foreach(rq->store, CVPN_T_ENDPOINT, NULL, NULL, ep_describe_cb, &d));
+	          store_res_foreach(rq->store, CVPN_T_ENDPOINT, NULL, NULL, ep_describe_cb, &d));
 	xml_close(&rs->x);
 	api_page_finish(&d.page, &rs->x);
 out:
@@ -554,24 +554,25 @@ out:
 static RESULT ep_modify_fixed(struct api_req *rq, struct api_resp *rs)
 {
 	static const char *const fixed[] = {"ClientCidrBlock", "TransportProtocol",
-					    "Authentication"};
+	                                    "Authentication"};
 	uint32_t idx[1];
 	size_t i;
 
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (api_param(&rq->params, fixed[i]) ||
 		    api_param_indices(&rq->params, fixed[i], idx, 1) > 0)
-			return api_error(rs, 400, "InvalidParameter",
-					 "%s cannot be changed after the Client VPN endpoint is "
-					 "created (not a parameter of ModifyClientVpnEndpoint); create "
-					 "a new endpoint instead.",
-					 fixed[i]);
+			return api_error(
+			    rs, 400, "InvalidParameter",
+			    "%s cannot be changed after the Client VPN endpoint is "
+			    "created (not a parameter of ModifyClientVpnEndpoint); create "
+			    "a new endpoint instead.",
+			    fixed[i]);
 	return E_OK;
 }
 
 /* DnsServers.CustomDnsServers.N replaces, DnsServers.Enabled=false deletes (B7d). */
 static RESULT ep_modify_dns(struct api_req *rq, struct api_resp *rs, struct cvpn_endpoint *e,
-			    bool *changed)
+                            bool *changed)
 {
 	struct api_strlist l = {NULL, 0};
 	struct cvpn_verr err;
@@ -599,7 +600,7 @@ static RESULT ep_modify_dns(struct api_req *rq, struct api_resp *rs, struct cvpn
 }
 
 static RESULT ep_modify(struct api_req *rq, struct api_resp *rs, struct store_res *r,
-			struct cvpn_endpoint *e)
+                        struct cvpn_endpoint *e)
 {
 	const char *cert = api_param(&rq->params, "ServerCertificateArn");
 	struct cvpn_verr err;
@@ -611,8 +612,8 @@ static RESULT ep_modify(struct api_req *rq, struct api_resp *rs, struct store_re
 	GUARD(cvpn_ops_load_param(rq, rs, r, e));
 	if (e->status == CVPN_ST_DELETING || e->status == CVPN_ST_DELETED)
 		return api_error(rs, 400, "IncorrectState",
-				 "Client VPN endpoint %s is %s and cannot be modified.", e->id,
-				 cvpn_status_str(e->status));
+		                 "Client VPN endpoint %s is %s and cannot be modified.", e->id,
+		                 cvpn_status_str(e->status));
 	port = e->port;
 	split = e->split_tunnel;
 	if (cert) {
@@ -650,18 +651,20 @@ result_t cvpn_op_modify_endpoint(struct api_req *rq, struct api_resp *rs)
 /* ---- DeleteClientVpnEndpoint ---- */
 
 static RESULT ep_delete(struct api_req *rq, struct api_resp *rs, struct store_res *r,
-			struct cvpn_endpoint *e)
+                        struct cvpn_endpoint *e)
 {
 	GUARD(cvpn_ops_load_param(rq, rs, r, e));
 	if (e->status == CVPN_ST_DELETED)
 		return api_error(rs, 400, CVPN_NOTFOUND,
-				 "The Client VPN endpoint ID '%s' does not exist (deleted).", e->id);
+		                 "The Client VPN endpoint ID '%s' does not exist (deleted).",
+		                 e->id);
 	/* A9: all target network associations must be removed first. */
 	if (e->n_assocs)
-		return api_error(rs, 400, "IncorrectState",
-				 "Client VPN endpoint %s still has %zu target network association(s) "
-				 "(%s); disassociate them before deleting the endpoint.",
-				 e->id, e->n_assocs, e->assocs[0].id);
+		return api_error(
+		    rs, 400, "IncorrectState",
+		    "Client VPN endpoint %s still has %zu target network association(s) "
+		    "(%s); disassociate them before deleting the endpoint.",
+		    e->id, e->n_assocs, e->assocs[0].id);
 	if (e->status != CVPN_ST_DELETING) {
 		e->status = CVPN_ST_DELETING;
 		e->deleted_ms = store_now_ms();

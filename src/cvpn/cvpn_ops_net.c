@@ -45,8 +45,8 @@ static RESULT cvpn_live(struct api_resp *rs, const struct cvpn_endpoint *e)
 {
 	if (e->status == CVPN_ST_DELETING || e->status == CVPN_ST_DELETED)
 		return api_error(rs, 400, "IncorrectState",
-				 "Client VPN endpoint %s is %s; it cannot be changed.", e->id,
-				 cvpn_status_str(e->status));
+		                 "Client VPN endpoint %s is %s; it cannot be changed.", e->id,
+		                 cvpn_status_str(e->status));
 	return E_OK;
 }
 
@@ -59,15 +59,15 @@ static uint64_t cvpn_pending_ms(struct api_req *rq)
 
 /* A subnet row into an association (InvalidSubnetID.NotFound). */
 static RESULT cvpn_subnet_load(struct api_req *rq, struct api_resp *rs, const char *subnet,
-			       struct cvpn_assoc *a)
+                               struct cvpn_assoc *a)
 {
 	struct store_res r;
 	struct json_object *doc;
 	const char *c, *az;
 	result_t rc = E_OK;
 
-	GUARD(api_res_load(rq, rs, subnet, CVPN_T_SUBNET, "InvalidSubnetID.NotFound", "subnet",
-			   &r));
+	GUARD(
+	    api_res_load(rq, rs, subnet, CVPN_T_SUBNET, "InvalidSubnetID.NotFound", "subnet", &r));
 	doc = api_doc_parse(&r);
 	c = api_doc_str(doc, "cidrBlock");
 	az = api_doc_str(doc, "availabilityZone");
@@ -101,12 +101,12 @@ static RESULT tn_associate(struct api_req *rq, struct api_resp *rs, struct cvpn_
 			continue;
 		if (strcmp(o->tok.hash, hash) != 0)
 			return api_error(rs, 400, "IdempotentParameterMismatch",
-					 "ClientToken '%.64s' was already used with different "
-					 "parameters (for %s).",
-					 token, o->id);
+			                 "ClientToken '%.64s' was already used with different "
+			                 "parameters (for %s).",
+			                 token, o->id);
 		xml_str(&rs->x, "associationId", o->id);
 		cvpn_ops_xml_status(&rs->x, "status",
-				    cvpn_assoc_state(o, store_now_ms(), cvpn_pending_ms(rq)));
+		                    cvpn_assoc_state(o, store_now_ms(), cvpn_pending_ms(rq)));
 		return E_OK;
 	}
 	GUARD(cvpn_live(rs, &op->e));
@@ -168,7 +168,7 @@ result_t cvpn_op_disassociate(struct api_req *rq, struct api_resp *rs)
 static const char *const tn_filters[] = {"association-id", "target-network-id", "vpc-id", NULL};
 
 static void tn_xml(struct api_req *rq, struct xml *x, const struct cvpn_endpoint *e,
-		   const struct cvpn_assoc *a)
+                   const struct cvpn_assoc *a)
 {
 	size_t i;
 
@@ -186,7 +186,7 @@ static void tn_xml(struct api_req *rq, struct xml *x, const struct cvpn_endpoint
 }
 
 static RESULT tn_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op,
-			  struct api_strlist *ids, struct api_filters *f)
+                          struct api_strlist *ids, struct api_filters *f)
 {
 	struct cvpn_sorted *s = NULL;
 	struct api_page pg;
@@ -208,8 +208,8 @@ static RESULT tn_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_o
 	for (i = 0; i < op->e.n_assocs; i++) {
 		const struct cvpn_assoc *a = &op->e.assocs[s[i].i];
 		struct api_attr attrs[] = {{"association-id", a->id},
-					   {"target-network-id", a->subnet_id},
-					   {"vpc-id", a->vpc_id}};
+		                           {"target-network-id", a->subnet_id},
+		                           {"vpc-id", a->vpc_id}};
 
 		if (ids->n && !api_strlist_has(ids, a->id))
 			continue;
@@ -238,7 +238,7 @@ result_t cvpn_op_describe_target_networks(struct api_req *rq, struct api_resp *r
 }
 
 static RESULT tn_apply_sg(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op,
-			  struct api_strlist *sg)
+                          struct api_strlist *sg)
 {
 	const char *vpc;
 	size_t i;
@@ -248,20 +248,20 @@ static RESULT tn_apply_sg(struct api_req *rq, struct api_resp *rs, struct cvpn_o
 	GUARD(api_get_strlist(rq, rs, "SecurityGroupId", sg));
 	if (sg->n == 0)
 		return api_error(rs, 400, "MissingParameter",
-				 "The request must contain the parameter SecurityGroupId.1.");
+		                 "The request must contain the parameter SecurityGroupId.1.");
 	/* B10b: at most 5 security groups. */
 	if (sg->n > CVPN_SG_MAX)
 		return api_error(rs, 400, "InvalidParameterValue",
-				 "%zu security groups given; at most %d can be applied.", sg->n,
-				 CVPN_SG_MAX);
+		                 "%zu security groups given; at most %d can be applied.", sg->n,
+		                 CVPN_SG_MAX);
 	for (i = 0; i < sg->n; i++)
 		if (strncmp(sg->v[i], "sg-", 3) != 0 || strlen(sg->v[i]) >= CVPN_ID_MAX)
 			return api_error(rs, 400, "InvalidGroupId.Malformed",
-					 "Invalid id: '%.64s' (expecting 'sg-...').", sg->v[i]);
+			                 "Invalid id: '%.64s' (expecting 'sg-...').", sg->v[i]);
 	if (strcmp(vpc, op->e.vpc_id) != 0)
 		return api_error(rs, 400, "InvalidParameterValue",
-				 "VpcId %.64s is not the VPC of %s (%s).", vpc, op->e.id,
-				 op->e.vpc_id[0] ? op->e.vpc_id : "none");
+		                 "VpcId %.64s is not the VPC of %s (%s).", vpc, op->e.id,
+		                 op->e.vpc_id[0] ? op->e.vpc_id : "none");
 	for (i = 0; i < sg->n; i++)
 		snprintf(op->e.sg_ids[i], CVPN_ID_MAX, "%s", sg->v[i]);
 	op->e.n_sg = sg->n;
@@ -307,11 +307,11 @@ static RESULT ar_authorize(struct api_req *rq, struct api_resp *rs, struct cvpn_
 			continue;
 		if (strcmp(o->tok.hash, hash) != 0)
 			return api_error(rs, 400, "IdempotentParameterMismatch",
-					 "ClientToken '%.64s' was already used with different "
-					 "parameters.",
-					 token);
+			                 "ClientToken '%.64s' was already used with different "
+			                 "parameters.",
+			                 token);
 		cvpn_ops_xml_status(&rs->x, "status",
-				    cvpn_rule_state(o, store_now_ms(), cvpn_pending_ms(rq)));
+		                    cvpn_rule_state(o, store_now_ms(), cvpn_pending_ms(rq)));
 		return E_OK;
 	}
 	GUARD(cvpn_live(rs, &op->e));
@@ -381,7 +381,7 @@ result_t cvpn_op_revoke(struct api_req *rq, struct api_resp *rs)
 static const char *const ar_filters[] = {"description", "destination-cidr", "group-id", NULL};
 
 static RESULT ar_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op,
-			  struct api_filters *f)
+                          struct api_filters *f)
 {
 	struct api_page pg;
 	char key[24], c[PREFIX_STRLEN];
@@ -409,7 +409,7 @@ static RESULT ar_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_o
 		xml_bool(&rs->x, "accessAll", r->access_all);
 		xml_str(&rs->x, "destinationCidr", c);
 		cvpn_ops_xml_status(&rs->x, "status",
-				    cvpn_rule_state(r, store_now_ms(), cvpn_pending_ms(rq)));
+		                    cvpn_rule_state(r, store_now_ms(), cvpn_pending_ms(rq)));
 		xml_close(&rs->x);
 	}
 	xml_close(&rs->x);
@@ -453,11 +453,11 @@ static RESULT rt_create(struct api_req *rq, struct api_resp *rs, struct cvpn_op 
 			continue;
 		if (strcmp(o->tok.hash, hash) != 0)
 			return api_error(rs, 400, "IdempotentParameterMismatch",
-					 "ClientToken '%.64s' was already used with different "
-					 "parameters.",
-					 token);
+			                 "ClientToken '%.64s' was already used with different "
+			                 "parameters.",
+			                 token);
 		cvpn_ops_xml_status(&rs->x, "status",
-				    cvpn_route_state(o, store_now_ms(), cvpn_pending_ms(rq)));
+		                    cvpn_route_state(o, store_now_ms(), cvpn_pending_ms(rq)));
 		return E_OK;
 	}
 	GUARD(cvpn_live(rs, &op->e));
@@ -466,7 +466,7 @@ static RESULT rt_create(struct api_req *rq, struct api_resp *rs, struct cvpn_op 
 		return cvpn_ops_fail(rs, rc, &err);
 	if (strlen(target) >= sizeof(rt.target_subnet))
 		return api_error(rs, 400, "InvalidSubnetID.Malformed",
-				 "TargetVpcSubnetId '%.64s' is not a subnet id.", target);
+		                 "TargetVpcSubnetId '%.64s' is not a subnet id.", target);
 	snprintf(rt.target_subnet, sizeof(rt.target_subnet), "%s", target);
 	rt.description = (char *)api_param(&rq->params, "Description");
 	if ((rc = cvpn_check_description(rt.description, &err)) != E_OK)
@@ -529,7 +529,7 @@ result_t cvpn_op_delete_route(struct api_req *rq, struct api_resp *rs)
 static const char *const rt_filters[] = {"destination-cidr", "origin", "target-subnet", NULL};
 
 static RESULT rt_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op,
-			  struct api_filters *f)
+                          struct api_filters *f)
 {
 	struct api_page pg;
 	char key[24], c[PREFIX_STRLEN];
@@ -558,7 +558,7 @@ static RESULT rt_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_o
 		xml_str(&rs->x, "type", strcmp(r->target_subnet, "local") == 0 ? "local" : "Nat");
 		xml_str(&rs->x, "origin", origin);
 		cvpn_ops_xml_status(&rs->x, "status",
-				    cvpn_route_state(r, store_now_ms(), cvpn_pending_ms(rq)));
+		                    cvpn_route_state(r, store_now_ms(), cvpn_pending_ms(rq)));
 		xml_str(&rs->x, "description", r->description);
 		xml_close(&rs->x);
 	}

@@ -18,7 +18,7 @@
 #define SUBNET_RESERVED_IPS 5 /* EC2 reserves 5 addresses per subnet */
 
 static void subnet_xml(struct xml *x, const struct store_res *r, struct json_object *doc,
-		       const struct store_tags *tags)
+                       const struct store_tags *tags)
 {
 	const char *c = api_doc_str(doc, "cidrBlock");
 	struct prefix p;
@@ -57,7 +57,7 @@ static result_t subnet_overlap_cb(void *arg, const struct store_res *r)
 }
 
 static RESULT subnet_params(struct api_req *rq, struct api_resp *rs, struct json_object *doc,
-			    const char **vpc)
+                            const char **vpc)
 {
 	const char *cidr, *az;
 	struct prefix p, vp;
@@ -69,29 +69,32 @@ static RESULT subnet_params(struct api_req *rq, struct api_resp *rs, struct json
 	GUARD(cvpn_ops_vpc_cidr(rq, rs, *vpc, &vp));
 	if (prefix_parse(cidr, false, &p) != E_OK || p.addr.family != AF_INET)
 		return api_error(rs, 400, "InvalidParameterValue",
-				 "Value (%.64s) for parameter cidrBlock is invalid. This is not a "
-				 "valid IPv4 CIDR block.",
-				 cidr);
+		                 "Value (%.64s) for parameter cidrBlock is invalid. This is not a "
+		                 "valid IPv4 CIDR block.",
+		                 cidr);
 	if (p.len < SUBNET_PREFIX_MIN || p.len > SUBNET_PREFIX_MAX || p.len < vp.len ||
 	    !prefix_contains(&vp, &p.addr))
-		return api_error(rs, 400, "InvalidSubnet.Range",
-				 "The CIDR '%.64s' is invalid: a subnet must be /%d to /%d and inside "
-				 "the VPC's CIDR.",
-				 cidr, SUBNET_PREFIX_MIN, SUBNET_PREFIX_MAX);
+		return api_error(
+		    rs, 400, "InvalidSubnet.Range",
+		    "The CIDR '%.64s' is invalid: a subnet must be /%d to /%d and inside "
+		    "the VPC's CIDR.",
+		    cidr, SUBNET_PREFIX_MIN, SUBNET_PREFIX_MAX);
 	memset(&o, 0, sizeof(o));
 	o.p = p;
 	GUARD(store_res_foreach(rq->store, CVPN_T_SUBNET, *vpc, NULL, subnet_overlap_cb, &o));
 	if (o.with[0])
 		return api_error(rs, 400, "InvalidSubnet.Conflict",
-				 "The CIDR '%.64s' conflicts with another subnet (%s).", cidr, o.with);
+		                 "The CIDR '%.64s' conflicts with another subnet (%s).", cidr,
+		                 o.with);
 	GUARD(api_get_str(rq, rs, "AvailabilityZone", false, &az));
 	snprintf(defaz, sizeof(defaz), "%sa", rq->region);
 	if (az && (strncmp(az, rq->region, strlen(rq->region)) != 0 ||
-		   strlen(az) != strlen(rq->region) + 1))
-		return api_error(rs, 400, "InvalidParameterValue",
-				 "Value (%.64s) for parameter availabilityZone is invalid: use %sa, "
-				 "%sb, ...",
-				 az, rq->region, rq->region);
+	           strlen(az) != strlen(rq->region) + 1))
+		return api_error(
+		    rs, 400, "InvalidParameterValue",
+		    "Value (%.64s) for parameter availabilityZone is invalid: use %sa, "
+		    "%sb, ...",
+		    az, rq->region, rq->region);
 	prefix_format(&p, buf);
 	api_doc_set_str(doc, "cidrBlock", buf);
 	api_doc_set_str(doc, "availabilityZone", az ? az : defaz);
@@ -99,7 +102,7 @@ static RESULT subnet_params(struct api_req *rq, struct api_resp *rs, struct json
 }
 
 static RESULT subnet_create(struct api_req *rq, struct api_resp *rs, struct json_object *doc,
-			    struct store_tags *tags, struct store_res *r)
+                            struct store_tags *tags, struct store_res *r)
 {
 	const char *vpc;
 
@@ -134,8 +137,8 @@ result_t cvpn_op_create_subnet(struct api_req *rq, struct api_resp *rs)
 	return rc;
 }
 
-static const char *const subnet_filters[] = {"vpc-id", "subnet-id", "cidr-block",
-					     "availability-zone", "state", NULL};
+static const char *const subnet_filters[] = {
+    "vpc-id", "subnet-id", "cidr-block", "availability-zone", "state", NULL};
 
 struct subnet_describe {
 	struct api_req *rq;
@@ -158,11 +161,11 @@ static result_t subnet_describe_cb(void *arg, const struct store_res *r)
 	rc = store_tags_get(d->rq->store, r->id, &tags);
 	if (rc == E_OK) {
 		struct api_attr attrs[] = {
-			{"vpc-id", r->ref1},
-			{"subnet-id", r->id},
-			{"cidr-block", api_doc_str(doc, "cidrBlock")},
-			{"availability-zone", api_doc_str(doc, "availabilityZone")},
-			{"state", "available"},
+		    {"vpc-id", r->ref1},
+		    {"subnet-id", r->id},
+		    {"cidr-block", api_doc_str(doc, "cidrBlock")},
+		    {"availability-zone", api_doc_str(doc, "availabilityZone")},
+		    {"state", "available"},
 		};
 
 		if (api_filters_match(&d->filters, attrs, 5, &tags) &&
@@ -186,13 +189,13 @@ result_t cvpn_op_describe_subnets(struct api_req *rq, struct api_resp *rs)
 	d.rq = rq;
 	d.rs = rs;
 	GUARD_OUT(rc, api_get_strlist(rq, rs, "SubnetId", &d.ids));
-	GUARD_OUT(rc, api_ids_exist(rq, rs, &d.ids, CVPN_T_SUBNET, "InvalidSubnetID.NotFound",
-				    "subnet"));
+	GUARD_OUT(
+	    rc, api_ids_exist(rq, rs, &d.ids, CVPN_T_SUBNET, "InvalidSubnetID.NotFound", "subnet"));
 	GUARD_OUT(rc, api_filters_parse(rq, rs, subnet_filters, &d.filters));
 	GUARD_OUT(rc, api_page_parse(rq, rs, 5, 1000, &d.page));
 	xml_open(&rs->x, "subnetSet");
 	GUARD_OUT(rc,
-		  store_res_foreach(rq->store, CVPN_T_SUBNET, NULL, NULL, subnet_describe_cb, &d));
+	          store_res_foreach(rq->store, CVPN_T_SUBNET, NULL, NULL, subnet_describe_cb, &d));
 	xml_close(&rs->x);
 	api_page_finish(&d.page, &rs->x);
 out:
@@ -228,13 +231,12 @@ result_t cvpn_op_delete_subnet(struct api_req *rq, struct api_resp *rs)
 	GUARD(api_res_load(rq, rs, id, CVPN_T_SUBNET, "InvalidSubnetID.NotFound", "subnet", &r));
 	memset(&u, 0, sizeof(u));
 	u.id = id;
-	GUARD_OUT(rc,
-		  store_res_foreach(rq->store, CVPN_T_ENDPOINT, NULL, NULL, subnet_use_cb, &u));
+	GUARD_OUT(rc, store_res_foreach(rq->store, CVPN_T_ENDPOINT, NULL, NULL, subnet_use_cb, &u));
 	if (u.by[0]) {
 		rc = api_error(rs, 400, "DependencyViolation",
-			       "The subnet '%s' has dependencies and cannot be deleted: it is a "
-			       "target network of %s; disassociate it first.",
-			       id, u.by);
+		               "The subnet '%s' has dependencies and cannot be deleted: it is a "
+		               "target network of %s; disassociate it first.",
+		               id, u.by);
 		goto out;
 	}
 	GUARD_OUT(rc, store_tag_del_all(rq->store, id));

@@ -103,6 +103,10 @@ struct dp_tunnel_params {
 	uint16_t mss;              /* TCP MSS clamp; 0 = mtu - 40 (IPv4) / - 60 (IPv6) */
 	struct prefix inside;      /* optional inside address on the TUN (e.g. 169.254.x.y/30) */
 	struct prefix inside6;     /* optional, family 0 = none */
+	/* RFC 4301 5.2 inbound check against the routes: drop decrypted packets whose source
+	 * is not routed into this tunnel. Off by default: AWS tunnels negotiate 0.0.0.0/0
+	 * selectors and allow asymmetric routing over either tunnel. */
+	bool strict_source;
 };
 
 /* Returns a handle in 1..DP_MAX_TUNNELS. E_RANGE when full, E_INVAL. */

@@ -113,7 +113,8 @@ static void dp_rx_esp(struct dp_rx *rx, uint8_t *pkt, size_t len)
 		DP_STAT_ADD(w->st.drop_bad, 1);
 		return;
 	}
-	if (!dp_rx_policy_ok(rx, sa, &ip.src)) {
+	if (rx->st->tunnels[sa->tunnel] && rx->st->tunnels[sa->tunnel]->p.strict_source &&
+	    !dp_rx_policy_ok(rx, sa, &ip.src)) {
 		DP_STAT_ADD(w->st.drop_policy, 1);
 		return;
 	}

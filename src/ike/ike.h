@@ -20,6 +20,10 @@
  * Threads: every function here, and every callback, runs on the loop's thread. No locks.
  * Ownership: the ctx must outlive its tunnels; ike_tunnel_free sends nothing (call
  * ike_tunnel_delete first for a graceful DELETE) and reports child_sa_down for live CHILD SAs.
+ * Re-entrancy: a callback may call ike_tunnel_free on its own (or any) tunnel. The free is
+ * then deferred until the engine call that ran the callback returns to the loop (the tunnel
+ * stops initiating at once; its remaining child_sa_down calls happen at that point, so the
+ * callback arg must stay valid until then). A callback must NOT call ike_ctx_free.
  * Errors: E_SYSTEM (sockets), E_NOMEM, E_INVAL (bad tunnel model), E_STATE.
  */
 #ifndef GH_IKE_H
@@ -98,12 +102,15 @@ RESULT ike_tunnel_new(struct ike_ctx *ctx, const struct model_tunnel *t,
 void ike_tunnel_free(struct ike_tunnel *t);
 /* Initiate now (E_STATE when an IKE SA already exists; E_INVAL without a remote address). */
 RESULT ike_tunnel_initiate(struct ike_tunnel *t);
-/* Start a rekey of the first CHILD SA / of the IKE SA now (tests, operators). */
+/* Start a rekey of the first CHILD SA / of the IKE SA now (tests, operators). With a request
+ * outstanding (RFC 7296 2.3 window of 1) the rekey is queued and sent after its response. */
 RESULT ike_tunnel_rekey_child(struct ike_tunnel *t);
 RESULT ike_tunnel_rekey_ike(struct ike_tunnel *t);
 /* Send DELETE for the IKE SA (INFORMATIONAL) and drop it. */
 RESULT ike_tunnel_delete(struct ike_tunnel *t);
 bool ike_tunnel_is_up(const struct ike_tunnel *t);
+/* IKE SAs the tunnel holds in any state (being set up, established, being deleted). */
+unsigned ike_tunnel_sa_count(const struct ike_tunnel *t);
 
 /* A one-line description of the tunnel's SAs (for tools and the control socket). */
 void ike_tunnel_describe(const struct ike_tunnel *t, char *buf, size_t cap);

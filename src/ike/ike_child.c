@@ -86,7 +86,7 @@ static void on_child_rekey(struct ev_timer *tm)
 
 	if (c->rekeyed || c->sa->state != IKE_SA_ESTABLISHED)
 		return;
-	/* window size 1: a busy SA tries again shortly */
+	/* window size 1: a busy SA queues it (ike_queue.c); other failures retry shortly */
 	if (ike_rekey_child_start(c->sa, c) != E_OK)
 		ev_timer_arm(c->sa->tun->ctx->loop, &c->rekey_timer, IKE_RETRANSMIT_BASE_MS);
 }
@@ -96,8 +96,10 @@ static void on_child_expire(struct ev_timer *tm)
 	struct ike_child *c = tm->arg;
 	struct ike_tunnel *t = c->sa->tun;
 
+	ike_tunnel_enter(t);
 	ike_info_expire_child(c);
 	ike_tunnel_status(t);
+	ike_tunnel_leave(t);
 }
 
 static void child_report_up(struct ike_sa *sa, struct ike_child *c, const struct ike_child_keys *k,

@@ -62,6 +62,26 @@ static void info_delete_children(struct ike_sa *sa, const struct ike_delete *d,
 		ike_delete_build(b, IKEV2_PROTO_ESP, ours, n);
 }
 
+static void info_peer_deleted_ike(struct ike_sa *sa)
+{
+	struct ike_tunnel *t = sa->tun;
+	struct ike_sa *peer;
+
+	/* RFC 7296 2.8.2: the peer deletes the old IKE SA of a simultaneous rekey only when
+	 * the SA it created survived, so the CHILD SAs waiting here belong to that one */
+	peer = sa->ike_collision ? ike_sa_by_spis(t, sa->coll_spi_i, sa->coll_spi_r) : NULL;
+	if (peer && sa->children) {
+		peer->rekeyed = false;
+		ike_sa_adopt_children(sa, peer);
+	}
+	t->down_msg = "IKE SA deleted by the peer";
+	ike_sa_kill(sa, "deleted by the peer");
+	/* G:572: AWS re-initiates IKE when it receives a delete SA from the CGW (Start
+	 * tunnels), unless the delete only ended an IKE SA that was replaced by a rekey */
+	if (t->m.opt.startup_action == MODEL_STARTUP_START && !ike_sa_current(t))
+		ev_timer_arm(t->ctx->loop, &t->start_timer, IKE_RETRY_INITIATE_MS);
+}
+
 void ike_info_request(struct ike_sa *sa, const struct ike_payloads *p)
 {
 	struct ike_builder b;
@@ -84,14 +104,8 @@ void ike_info_request(struct ike_sa *sa, const struct ike_payloads *p)
 	}
 	IKE_IGNORE(ike_sa_respond(sa, IKEV2_EXCH_INFORMATIONAL, &inner));
 	wbuf_free(&inner);
-	if (delete_ike) {
-		struct ike_tunnel *t = sa->tun;
-
-		ike_sa_kill(sa, "deleted by the peer");
-		/* G:572: AWS re-initiates IKE when it receives a delete (Start tunnels) */
-		if (t->m.opt.startup_action == MODEL_STARTUP_START && !sa->rekeyed)
-			ev_timer_arm(t->ctx->loop, &t->start_timer, IKE_RETRY_INITIATE_MS);
-	}
+	if (delete_ike)
+		info_peer_deleted_ike(sa);
 }
 
 void ike_info_response(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_payloads *p)
@@ -107,20 +121,30 @@ void ike_info_response(struct ike_sa *sa, enum ike_req_kind kind, const struct i
 	}
 }
 
-RESULT ike_info_delete_child(struct ike_sa *sa, struct ike_child *c)
+/* RFC 7296 1.4.1: a CHILD SA is deleted by naming our inbound SPI. */
+RESULT ike_info_delete_spi(struct ike_sa *sa, uint32_t spi_in)
 {
 	struct ike_builder b;
 	struct wbuf inner;
 	result_t rc;
 
+	if (sa->req_kind != IKE_REQ_NONE) {
+		ike_sa_enqueue(sa, IKE_REQ_DELETE_CHILD, spi_in);
+		return E_OK;
+	}
 	wbuf_init_dyn(&inner, 64, 0);
 	ike_inner_begin(&b, &inner);
-	ike_delete_build(&b, IKEV2_PROTO_ESP, &c->spi_in, 1);
+	ike_delete_build(&b, IKEV2_PROTO_ESP, &spi_in, 1);
 	rc = ike_sa_request(sa, IKEV2_EXCH_INFORMATIONAL, IKE_REQ_DELETE_CHILD, &inner);
 	if (rc == E_OK)
-		sa->del_spi_in = c->spi_in;
+		sa->del_spi_in = spi_in;
 	wbuf_free(&inner);
 	return rc;
+}
+
+RESULT ike_info_delete_child(struct ike_sa *sa, struct ike_child *c)
+{
+	return ike_info_delete_spi(sa, c->spi_in);
 }
 
 RESULT ike_info_delete_ike(struct ike_sa *sa)
@@ -132,8 +156,10 @@ RESULT ike_info_delete_ike(struct ike_sa *sa)
 	wbuf_init_dyn(&inner, 64, 0);
 	ike_inner_begin(&b, &inner);
 	ike_delete_build(&b, IKEV2_PROTO_IKE, NULL, 0);
+	/* a delete replaces whatever was outstanding or queued */
+	ike_sa_pending_clear(sa);
 	if (sa->req_kind != IKE_REQ_NONE)
-		ike_sa_request_done(sa); /* a delete replaces whatever was pending */
+		ike_sa_request_done(sa);
 	rc = ike_sa_request(sa, IKEV2_EXCH_INFORMATIONAL, IKE_REQ_DELETE_IKE, &inner);
 	if (rc == E_OK)
 		sa->state = IKE_SA_DELETING;
@@ -141,22 +167,35 @@ RESULT ike_info_delete_ike(struct ike_sa *sa)
 	return rc;
 }
 
+/* RFC 7296 2.4: probe only when nothing was heard for a while (checked again when a queued
+ * probe gets its turn: the exchange before it may have shown the peer alive). */
+RESULT ike_info_dpd_send(struct ike_sa *sa)
+{
+	struct ike_builder b;
+	struct wbuf inner;
+	result_t rc;
+
+	if (sa->state != IKE_SA_ESTABLISHED ||
+	    clock_mono_ms() - sa->last_rx_ms < IKE_DPD_INTERVAL_MS)
+		return E_OK;
+	if (sa->req_kind != IKE_REQ_NONE) {
+		ike_sa_enqueue(sa, IKE_REQ_DPD, 0);
+		return E_OK;
+	}
+	wbuf_init_dyn(&inner, 16, 0);
+	ike_inner_begin(&b, &inner);
+	rc = ike_sa_request(sa, IKEV2_EXCH_INFORMATIONAL, IKE_REQ_DPD, &inner);
+	wbuf_free(&inner);
+	return rc;
+}
+
 static void on_dpd(struct ev_timer *tm)
 {
 	struct ike_sa *sa = tm->arg;
-	struct ike_builder b;
-	struct wbuf inner;
 
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return;
-	/* RFC 7296 2.4: probe only when nothing was heard for a while */
-	if (clock_mono_ms() - sa->last_rx_ms >= IKE_DPD_INTERVAL_MS &&
-	    sa->req_kind == IKE_REQ_NONE) {
-		wbuf_init_dyn(&inner, 16, 0);
-		ike_inner_begin(&b, &inner);
-		IKE_IGNORE(ike_sa_request(sa, IKEV2_EXCH_INFORMATIONAL, IKE_REQ_DPD, &inner));
-		wbuf_free(&inner);
-	}
+	IKE_IGNORE(ike_info_dpd_send(sa));
 	ev_timer_arm(sa->tun->ctx->loop, &sa->dpd_timer, IKE_DPD_INTERVAL_MS);
 }
 
@@ -166,15 +205,23 @@ void ike_dpd_arm(struct ike_sa *sa)
 	ev_timer_arm(sa->tun->ctx->loop, &sa->dpd_timer, IKE_DPD_INTERVAL_MS);
 }
 
-/* RFC 7296 2.8: an SA past its lifetime is deleted even when rekeying never succeeded. */
+/* RFC 7296 2.8: an SA past its (hard) lifetime is deleted even when rekeying never
+ * succeeded. Its keys must not be used any more, so it leaves the data plane now; the
+ * DELETE tells the peer (sent, or queued behind the rekey still in flight). */
 void ike_info_expire_child(struct ike_child *c)
 {
 	struct ike_sa *sa = c->sa;
+	uint32_t spi_in = c->spi_in;
+	bool last = sa->children == c && !c->next;
 
-	log_info("ike", "%s: CHILD SA %08x_i expired", sa->tun->name, c->spi_in);
-	/* with the DELETE sent, the SA goes when the peer answers; otherwise now */
-	if (sa->state != IKE_SA_ESTABLISHED || ike_info_delete_child(sa, c) != E_OK)
-		child_remove(sa, c);
+	ike_log_event(sa->tun, "child-expired",
+	              "AWS tunnel Phase 2 SA %08x reached its hard lifetime without a rekey",
+	              spi_in);
+	if (last)
+		sa->tun->down_msg = "CHILD SA expired at its hard lifetime (rekey did not complete)";
+	child_remove(sa, c);
+	if (sa->state == IKE_SA_ESTABLISHED)
+		IKE_IGNORE(ike_info_delete_spi(sa, spi_in));
 }
 
 void ike_info_expire_ike(struct ike_sa *sa)

@@ -30,6 +30,7 @@
 #define IKE_NATT_KEEPALIVE_MS 20000u    /* RFC 3948 4: keepalive when behind a NAT */
 #define IKE_NONCE_LEN 32
 #define IKE_COOKIE_LEN 32
+#define IKE_PENDING_MAX 8 /* requests waiting for the window, per IKE SA */
 #define IKE_DPD_INTERVAL_MS                                                                        \
 	10000u /* G:333-337: probe after 10 s of silence; dead after dpd_timeout */
 
@@ -88,6 +89,13 @@ enum ike_req_kind {
 	IKE_REQ_DPD,
 };
 
+/* A request that found the window busy (RFC 7296 2.3: one outstanding request) and waits
+ * its turn. CHILD SAs are named by our inbound SPI, so an entry outlives the struct. */
+struct ike_pending {
+	enum ike_req_kind kind; /* CHILD_REKEY, IKE_REKEY, DELETE_CHILD or DPD */
+	uint32_t spi_in;
+};
+
 /* State of a CREATE_CHILD_SA we started (CHILD or IKE rekey). */
 struct ike_rekey {
 	struct crypto_dh *dh;
@@ -143,6 +151,17 @@ struct ike_sa {
 	uint64_t last_rx_ms;
 	uint32_t del_spi_in; /* CHILD SA our pending DELETE names */
 	bool rekeyed;        /* replaced by a newer IKE SA */
+
+	/* RFC 7296 2.8.2: the peer rekeyed this IKE SA while our own rekey of it was pending.
+	 * The CHILD SAs stay here until our exchange completes and the nonces decide. */
+	bool ike_collision;
+	uint64_t coll_spi_i, coll_spi_r;    /* the IKE SA the peer's rekey created */
+	uint8_t coll_nonce[IKE_NONCE_MAX]; /* lowest nonce of the peer's exchange */
+	size_t coll_nonce_len;
+
+	struct ike_pending pend[IKE_PENDING_MAX]; /* FIFO */
+	size_t npend;
+	struct ev_timer pend_timer; /* runs the next pending request once the window is free */
 };
 
 struct ike_tunnel {
@@ -155,6 +174,10 @@ struct ike_tunnel {
 	struct ike_sa *sas; /* newest first; the first established one is current */
 	struct ev_timer start_timer;
 	bool up;
+	bool restarting;      /* DPD action restart: keep initiating until up again (G:572) */
+	const char *down_msg; /* why the next status change to down happens (static string) */
+	unsigned busy;        /* depth of engine calls on the stack (ike_tunnel_enter) */
+	bool free_pending;    /* ike_tunnel_free was called while busy, or is running */
 	char name[96]; /* "vpn-x tunnel 1 (198.51.100.1)" for logs */
 };
 
@@ -184,6 +207,18 @@ void ike_sa_established(struct ike_sa *sa);
 void ike_sa_arm_rekey(struct ike_sa *sa);
 uint64_t ike_rekey_delay_ms(const struct ike_tunnel *t, uint32_t lifetime_s);
 void ike_tunnel_status(struct ike_tunnel *t);
+/* Around every entry from the loop that may reach a callback: a callback may then call
+ * ike_tunnel_free, which is deferred to the matching leave. */
+void ike_tunnel_enter(struct ike_tunnel *t);
+void ike_tunnel_leave(struct ike_tunnel *t);
+struct ike_sa *ike_sa_by_spis(struct ike_tunnel *t, uint64_t spi_i, uint64_t spi_r);
+/* RFC 7296 2.18: CHILD SAs move to the IKE SA that replaces `from`. */
+void ike_sa_adopt_children(struct ike_sa *from, struct ike_sa *to);
+
+/* ike_queue.c: requests waiting for the window (RFC 7296 2.3) */
+void ike_sa_enqueue(struct ike_sa *sa, enum ike_req_kind kind, uint32_t spi_in);
+void ike_sa_pending_kick(struct ike_sa *sa);
+void ike_sa_pending_clear(struct ike_sa *sa);
 
 /* ike_init.c */
 RESULT ike_init_start(struct ike_tunnel *t);
@@ -228,7 +263,11 @@ void ike_rekey_fini(struct ike_rekey *rk);
 /* ike_info.c */
 void ike_info_request(struct ike_sa *sa, const struct ike_payloads *p);
 void ike_info_response(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_payloads *p);
+/* Send a DELETE for a CHILD SA, or queue it when the window is busy (E_OK either way). */
 RESULT ike_info_delete_child(struct ike_sa *sa, struct ike_child *c);
+RESULT ike_info_delete_spi(struct ike_sa *sa, uint32_t spi_in);
+/* An empty INFORMATIONAL (RFC 7296 2.4 liveness check) if nothing was heard for a while. */
+RESULT ike_info_dpd_send(struct ike_sa *sa);
 RESULT ike_info_delete_ike(struct ike_sa *sa);
 void ike_dpd_arm(struct ike_sa *sa);
 /* Hard lifetime reached: DELETE (best effort) and drop. */

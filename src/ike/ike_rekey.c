@@ -1,7 +1,8 @@
 /*
  * ike_rekey.c - CREATE_CHILD_SA (RFC 7296 1.3): CHILD SA rekey with PFS (1.3.3, phase 2 DH
  * group) and IKE SA rekey (1.3.2, 2.18), both roles, INVALID_KE retry (1.3), and the
- * simultaneous CHILD rekey rule of 2.8.1 (the SA created with the lowest nonce is redundant).
+ * simultaneous rekey rules of 2.8.1 (CHILD) and 2.8.2 (IKE): the SA created with the lowest
+ * nonce is redundant. A rekey that finds the window busy is queued (ike_queue.c).
  *
  *   HDR, SK {N(REKEY_SA), SA, Ni, KEi, TSi, TSr}  -->  <--  HDR, SK {SA, Nr, KEr, TSi, TSr}
  *   HDR, SK {SA, Ni, KEi}                          -->  <--  HDR, SK {SA, Nr, KEr}
@@ -91,7 +92,11 @@ RESULT ike_rekey_child_start(struct ike_sa *sa, struct ike_child *c)
 
 	wbuf_init_dyn(&inner, 1024, 0);
 	GUARD_OUT(rc, offer ? E_OK : E_NOMEM);
-	GUARD_OUT(rc, sa->req_kind == IKE_REQ_NONE && !c->rekeyed ? E_OK : E_AGAIN);
+	GUARD_OUT(rc, c->rekeyed ? E_STATE : E_OK);
+	if (sa->req_kind != IKE_REQ_NONE) {
+		ike_sa_enqueue(sa, IKE_REQ_CHILD_REKEY, c->spi_in);
+		goto out;
+	}
 	ike_inner_begin(&b, &inner);
 	put32(spi, c->spi_in);
 	/* RFC 7296 1.3.3: REKEY_SA names the SA being rekeyed by our inbound SPI */
@@ -123,7 +128,11 @@ RESULT ike_rekey_ike_start(struct ike_sa *sa)
 
 	wbuf_init_dyn(&inner, 1024, 0);
 	GUARD_OUT(rc, offer ? E_OK : E_NOMEM);
-	GUARD_OUT(rc, sa->req_kind == IKE_REQ_NONE ? E_OK : E_AGAIN);
+	GUARD_OUT(rc, sa->rekeyed || sa->state != IKE_SA_ESTABLISHED ? E_STATE : E_OK);
+	if (sa->req_kind != IKE_REQ_NONE) {
+		ike_sa_enqueue(sa, IKE_REQ_IKE_REKEY, 0);
+		goto out;
+	}
 	GUARD_OUT(rc, ike_spi_random64(&sa->rk.new_spi));
 	put64(spi, sa->rk.new_spi);
 	ike_inner_begin(&b, &inner);
@@ -152,10 +161,12 @@ static RESULT dh_shared(struct crypto_dh *dh, const struct ike_payloads *p, uint
 	return crypto_dh_shared(dh, p->ke_data, p->ke_len, out, CRYPTO_MAX_DH_SHARED_LEN, len);
 }
 
-/* New IKE SA from a rekey; children move over (RFC 7296 2.18). */
+/* New IKE SA from a rekey of `old`, which is marked replaced. The caller moves the CHILD
+ * SAs (RFC 7296 2.18), or leaves them on `old` while a 2.8.2 collision is undecided. */
 static RESULT ike_sa_from_rekey(struct ike_sa *old, const struct ike_suite *s, bool initiator,
                                 uint64_t spi_i, uint64_t spi_r, const uint8_t *gir, size_t gir_len,
-                                const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
+                                const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+                                struct ike_sa **out)
 {
 	struct ike_sa *sa;
 
@@ -178,13 +189,30 @@ static RESULT ike_sa_from_rekey(struct ike_sa *old, const struct ike_suite *s, b
 		return E_CRYPTO;
 	}
 	sa->have_keys = true;
-	sa->children = old->children;
-	old->children = NULL;
-	for (struct ike_child *c = sa->children; c; c = c->next)
-		c->sa = sa;
 	old->rekeyed = true;
 	ike_sa_established(sa);
+	*out = sa;
 	return E_OK;
+}
+
+/* RFC 7296 2.8: "'Lowest' means an octet-by-octet comparison (instead of, for instance,
+ * comparing the nonces as large integers). [...] If you reach the end of one nonce, that nonce
+ * is the lower one." */
+static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int r = memcmp(a, b, al < bl ? al : bl);
+
+	return r ? r : (al < bl ? -1 : al > bl);
+}
+
+/* The lower of an exchange's two nonces. */
+static const uint8_t *nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+                                size_t *len)
+{
+	bool first = nonce_cmp(a, al, b, bl) < 0;
+
+	*len = first ? al : bl;
+	return first ? a : b;
 }
 
 static void send_invalid_ke(struct ike_sa *sa, uint16_t group)
@@ -194,9 +222,28 @@ static void send_invalid_ke(struct ike_sa *sa, uint16_t group)
 	ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
 }
 
-static void respond_ike_rekey(struct ike_sa *sa, const struct ike_payloads *p)
+/* RFC 7296 2.8.2 ("Simultaneous IKE SA Rekeying"): the peer's rekey of this IKE SA crossed
+ * ours. Both exchanges complete; remember what the peer's one created and its lowest nonce,
+ * and keep the CHILD SAs here until our response lets us compare (ike_collision_resolve). */
+static void ike_collision_note(struct ike_sa *sa, const struct ike_sa *n, const uint8_t *ni,
+                               size_t ni_len, const uint8_t *nr, size_t nr_len)
+{
+	size_t lo_len;
+	const uint8_t *lo = nonce_low(ni, ni_len, nr, nr_len, &lo_len);
+
+	ike_log_event(sa->tun, "rekey-collision",
+	              "AWS tunnel detected a (IKE_REKEY) collision with the peer's IKE_REKEY");
+	sa->ike_collision = true;
+	sa->coll_spi_i = n->spi_i;
+	sa->coll_spi_r = n->spi_r;
+	memcpy(sa->coll_nonce, lo, lo_len);
+	sa->coll_nonce_len = lo_len;
+}
+
+static void respond_ike_rekey(struct ike_sa *sa, const struct ike_payloads *p, bool collision)
 {
 	struct ike_sa_payload *ans = malloc(sizeof(*ans));
+	struct ike_sa *n;
 	uint8_t gir[CRYPTO_MAX_DH_SHARED_LEN], nr[IKE_NONCE_LEN], ke[CRYPTO_MAX_DH_PUB_LEN], spi[8];
 	struct crypto_dh *dh = NULL;
 	size_t idx, gir_len = 0, ke_len;
@@ -232,8 +279,13 @@ static void respond_ike_rekey(struct ike_sa *sa, const struct ike_payloads *p)
 	if (ike_sa_respond(sa, IKEV2_EXCH_CREATE_CHILD_SA, &inner) != E_OK)
 		goto out;
 	/* RFC 7296 2.18: the rekey initiator is the initiator of the new IKE SA */
-	IKE_IGNORE(ike_sa_from_rekey(sa, &s, false, get64(p->sa.prop[idx].spi), spi_r, gir, gir_len,
-	                             p->nonce, p->nonce_len, nr, sizeof(nr)));
+	if (ike_sa_from_rekey(sa, &s, false, get64(p->sa.prop[idx].spi), spi_r, gir, gir_len,
+	                      p->nonce, p->nonce_len, nr, sizeof(nr), &n) != E_OK)
+		goto out;
+	if (collision)
+		ike_collision_note(sa, n, p->nonce, p->nonce_len, nr, sizeof(nr));
+	else
+		ike_sa_adopt_children(sa, n);
 out:
 	crypto_dh_free(dh);
 	secret_wipe(gir, sizeof(gir));
@@ -241,14 +293,6 @@ out:
 	wbuf_free(&inner);
 }
 
-/* RFC 7296 2.8.1: of the two SAs created by a simultaneous rekey, the one whose exchange had
- * the lowest nonce is redundant. */
-static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-	int r = memcmp(a, b, al < bl ? al : bl);
-
-	return r ? r : (al < bl ? -1 : al > bl);
-}
 
 /* The peer rekeyed `old`. If our own rekey of it is pending, this is a collision: keep the
  * lowest nonce of the peer's exchange for the comparison when our answer arrives. */
@@ -340,13 +384,15 @@ void ike_rekey_request(struct ike_sa *sa, const struct ike_payloads *p)
 		return;
 	}
 	if (p->sa.prop[0].proto == IKEV2_PROTO_IKE) {
-		/* RFC 7296 2.25: no IKE rekey while we rekey ourselves; the peer retries */
-		if (sa->req_kind == IKE_REQ_IKE_REKEY || sa->rekeyed) {
+		/* RFC 7296 2.25: an IKE SA already replaced, or one with a CHILD SA exchange of
+		 * ours in flight, is not rekeyed: TEMPORARY_FAILURE, the peer retries */
+		if (sa->rekeyed || sa->req_kind == IKE_REQ_CHILD_REKEY) {
 			ike_info_notify_response(sa, IKEV2_EXCH_CREATE_CHILD_SA,
 			                         IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 			return;
 		}
-		respond_ike_rekey(sa, p);
+		/* RFC 7296 2.8.2: our own IKE rekey pending = simultaneous rekey, answered */
+		respond_ike_rekey(sa, p, sa->req_kind == IKE_REQ_IKE_REKEY);
 		return;
 	}
 	if (rk) {
@@ -408,8 +454,50 @@ out:
 	secret_wipe(gir, sizeof(gir));
 }
 
+/*
+ * RFC 7296 2.8: "If redundant SAs are created though such a collision, the SA created with
+ * the lowest of the four nonces used in the two exchanges SHOULD be closed by the endpoint
+ * that created it. [...] The node that initiated the surviving rekeyed SA should delete the
+ * replaced SA after the new one is established." RFC 7296 2.8.2: "Basically, the text in
+ * Section 2.8 applies to this case as well; however, it is important to ensure that the
+ * Child SAs are inherited by the correct IKE SA."
+ *
+ *   Host A (us)                                 Host B (peer)
+ *   send req1: SA(..,Ni1,..)          -->
+ *                                     <--       send req2: SA(..,Ni2,..)
+ *   recv req2, send resp2: SA(..,Nr2,..) -->    (ike_collision_note: SA "peer", lo(Ni2,Nr2))
+ *                                     <--       recv req1, send resp1: SA(..,Nr1,..)
+ *   recv resp1 (here: SA "ours", lo(Ni1,Nr1))
+ *
+ * Ours is redundant when lo(Ni1,Nr1) < lo(Ni2,Nr2): we delete it (we created it) and the
+ * CHILD SAs go to the peer's SA, whose creator deletes the old one. Otherwise the CHILD SAs
+ * come to ours, we delete the old IKE SA, and the peer deletes its redundant one.
+ */
+static void ike_collision_resolve(struct ike_sa *old, struct ike_sa *ours, const uint8_t *ni,
+                                  size_t ni_len, const uint8_t *nr, size_t nr_len)
+{
+	struct ike_sa *peer = ike_sa_by_spis(old->tun, old->coll_spi_i, old->coll_spi_r);
+	size_t lo_len;
+	const uint8_t *lo = nonce_low(ni, ni_len, nr, nr_len, &lo_len);
+
+	if (peer && nonce_cmp(lo, lo_len, old->coll_nonce, old->coll_nonce_len) < 0) {
+		ike_log_event(old->tun, "rekey-collision",
+		              "AWS tunnel (IKE_SA) redundant SA is being deleted due to detected "
+		              "collision");
+		ike_sa_adopt_children(old, peer);
+		ours->rekeyed = true;
+		IKE_IGNORE(ike_info_delete_ike(ours));
+		return;
+	}
+	ike_sa_adopt_children(old, ours);
+	if (peer)
+		peer->rekeyed = true; /* redundant: the peer, its creator, deletes it */
+	IKE_IGNORE(ike_info_delete_ike(old));
+}
+
 static void ike_rekey_done(struct ike_sa *sa, const struct ike_payloads *p)
 {
+	struct ike_sa *n;
 	uint8_t gir[CRYPTO_MAX_DH_SHARED_LEN];
 	size_t gir_len = 0, idx;
 	struct ike_suite s, chosen;
@@ -423,8 +511,15 @@ static void ike_rekey_done(struct ike_sa *sa, const struct ike_payloads *p)
 		return;
 	}
 	if (ike_sa_from_rekey(sa, &s, true, sa->rk.new_spi, get64(p->sa.prop[0].spi), gir, gir_len,
-	                      sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len) == E_OK)
+	                      sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len, &n) != E_OK)
+		goto out;
+	if (sa->ike_collision) {
+		ike_collision_resolve(sa, n, sa->rk.ni, sizeof(sa->rk.ni), p->nonce, p->nonce_len);
+	} else {
+		ike_sa_adopt_children(sa, n);
 		IKE_IGNORE(ike_info_delete_ike(sa));
+	}
+out:
 	secret_wipe(gir, sizeof(gir));
 }
 

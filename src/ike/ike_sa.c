@@ -32,14 +32,17 @@ RESULT ike_spi_random32(uint32_t *spi)
 }
 
 static void on_retransmit(struct ev_timer *tm);
+static void on_retransmit_due(struct ike_sa *sa);
 
 static void on_ike_expire(struct ev_timer *tm)
 {
 	struct ike_sa *sa = tm->arg;
 	struct ike_tunnel *t = sa->tun;
 
+	ike_tunnel_enter(t);
 	ike_info_expire_ike(sa);
 	ike_sa_reap(t);
+	ike_tunnel_leave(t);
 }
 
 RESULT ike_sa_new(struct ike_tunnel *t, bool initiator, struct ike_sa **out)
@@ -60,6 +63,7 @@ RESULT ike_sa_new(struct ike_tunnel *t, bool initiator, struct ike_sa **out)
 	ev_timer_init(&sa->dpd_timer, NULL, sa);
 	ev_timer_init(&sa->keepalive_timer, NULL, sa);
 	ev_timer_init(&sa->expire_timer, on_ike_expire, sa);
+	ev_timer_init(&sa->pend_timer, NULL, sa);
 	sa->last_rx_ms = clock_mono_ms();
 	sa->next = t->sas;
 	t->sas = sa;
@@ -76,6 +80,7 @@ static void ike_sa_timers_cancel(struct ike_sa *sa)
 	ev_timer_cancel(loop, &sa->dpd_timer);
 	ev_timer_cancel(loop, &sa->keepalive_timer);
 	ev_timer_cancel(loop, &sa->expire_timer);
+	ike_sa_pending_clear(sa);
 }
 
 /* Mark dead: timers off, CHILD SAs reported down. The memory goes at the next reap, so a
@@ -118,21 +123,25 @@ static void ike_sa_free(struct ike_sa *sa)
 static void on_start(struct ev_timer *tm)
 {
 	struct ike_tunnel *t = tm->arg;
+	result_t rc = ike_tunnel_initiate(t);
 
-	if (ike_tunnel_initiate(t) != E_OK)
+	/* E_STATE: an IKE SA exists (the peer was faster); its end re-arms us if needed */
+	if (rc != E_OK && rc != E_STATE)
 		ev_timer_arm(t->ctx->loop, &t->start_timer, IKE_RETRY_INITIATE_MS);
 }
 
 /* AWS G:572: with startup action Start (or DPD action Restart) the AWS side "will
- * continuously try to establish a connection until one is made". */
+ * continuously try to establish a connection until one is made": whenever the last IKE SA
+ * is gone (failed attempt, peer gave up, DELETE received), initiate again. */
 static void ike_tunnel_maybe_restart(struct ike_tunnel *t)
 {
-	if (ike_sa_current(t) || t->m.outside_remote.family == 0)
+	if (ike_sa_current(t) || t->m.outside_remote.family == 0 || t->free_pending)
 		return;
 	for (struct ike_sa *sa = t->sas; sa; sa = sa->next)
 		if (sa->state != IKE_SA_DEAD)
 			return;
-	if (t->m.opt.startup_action == MODEL_STARTUP_START && !ev_timer_armed(&t->start_timer))
+	if ((t->m.opt.startup_action == MODEL_STARTUP_START || t->restarting) &&
+	    !ev_timer_armed(&t->start_timer))
 		ev_timer_arm(t->ctx->loop, &t->start_timer, IKE_RETRY_INITIATE_MS);
 }
 
@@ -162,21 +171,55 @@ struct ike_sa *ike_sa_current(struct ike_tunnel *t)
 	return NULL;
 }
 
+struct ike_sa *ike_sa_by_spis(struct ike_tunnel *t, uint64_t spi_i, uint64_t spi_r)
+{
+	for (struct ike_sa *sa = t->sas; sa; sa = sa->next)
+		if (sa->state != IKE_SA_DEAD && sa->spi_i == spi_i && sa->spi_r == spi_r)
+			return sa;
+	return NULL;
+}
+
+void ike_sa_adopt_children(struct ike_sa *from, struct ike_sa *to)
+{
+	struct ike_child **tail = &to->children;
+
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = from->children;
+	from->children = NULL;
+	for (struct ike_child *c = *tail; c; c = c->next)
+		c->sa = to;
+}
+
+/* Up: an established IKE SA carries an installed CHILD SA. During a simultaneous IKE rekey
+ * (RFC 7296 2.8.2) the CHILD SAs wait on the replaced IKE SA, which still counts. */
+static bool tunnel_carries_traffic(const struct ike_tunnel *t)
+{
+	for (const struct ike_sa *sa = t->sas; sa; sa = sa->next) {
+		if (sa->state != IKE_SA_ESTABLISHED)
+			continue;
+		for (const struct ike_child *c = sa->children; c; c = c->next)
+			if (c->installed)
+				return true;
+	}
+	return false;
+}
+
 void ike_tunnel_status(struct ike_tunnel *t)
 {
-	struct ike_sa *sa = ike_sa_current(t);
-	bool up = false;
+	bool up = tunnel_carries_traffic(t);
+	const char *msg = up ? "IKE and CHILD SA established" : t->down_msg ? t->down_msg : "no SA";
 
-	if (sa)
-		for (struct ike_child *c = sa->children; c; c = c->next)
-			up = up || c->installed;
 	if (up == t->up)
 		return;
 	t->up = up;
-	ike_log_event(t, up ? "tunnel-up" : "tunnel-down", "%s",
-	              up ? "tunnel is up" : "tunnel is down");
+	t->down_msg = NULL;
+	if (up)
+		t->restarting = false;
+	ike_log_event(t, up ? "tunnel-up" : "tunnel-down", "%s: %s",
+	              up ? "tunnel is up" : "tunnel is down", msg);
 	if (t->cb.tunnel_status)
-		t->cb.tunnel_status(t->cb_arg, up, up ? "IKE and CHILD SA established" : "no SA");
+		t->cb.tunnel_status(t->cb_arg, up, msg);
 }
 
 static uint8_t ike_sa_flags(const struct ike_sa *sa, bool response)
@@ -239,6 +282,7 @@ void ike_sa_request_done(struct ike_sa *sa)
 {
 	sa->req_kind = IKE_REQ_NONE;
 	ev_timer_cancel(sa->tun->ctx->loop, &sa->retx_timer);
+	ike_sa_pending_kick(sa);
 }
 
 RESULT ike_sa_respond(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner)
@@ -256,6 +300,15 @@ static void on_retransmit(struct ev_timer *tm)
 
 	if (sa->req_kind == IKE_REQ_NONE)
 		return;
+	ike_tunnel_enter(t);
+	on_retransmit_due(sa);
+	ike_tunnel_leave(t);
+}
+
+static void on_retransmit_due(struct ike_sa *sa)
+{
+	struct ike_tunnel *t = sa->tun;
+
 	if (sa->req_kind == IKE_REQ_DPD
 	        ? clock_mono_ms() - sa->last_rx_ms >= t->m.opt.dpd_timeout_s * 1000ull
 	        : sa->req_tries >= IKE_RETRANSMIT_TRIES) {
@@ -263,14 +316,19 @@ static void on_retransmit(struct ev_timer *tm)
 			ike_log_event(t, "dpd-timeout",
 			              "AWS tunnel DPD timed out after %u retransmits",
 			              sa->req_tries);
+			/* G:333-337: action none keeps the SAs as they are */
 			if (t->m.opt.dpd_action == MODEL_DPD_NONE) {
 				ike_sa_request_done(sa);
 				return;
 			}
+			t->down_msg = "peer dead (DPD timeout)";
 		}
 		ike_sa_kill(sa, "peer did not answer");
-		if (t->m.opt.dpd_action == MODEL_DPD_RESTART && sa->req_kind == IKE_REQ_DPD)
+		if (t->m.opt.dpd_action == MODEL_DPD_RESTART && sa->req_kind == IKE_REQ_DPD) {
+			/* G:572: restart re-initiates, and keeps trying until it succeeds */
+			t->restarting = true;
 			ev_timer_arm(t->ctx->loop, &t->start_timer, 0);
+		}
 		ike_sa_reap(t);
 		return;
 	}
@@ -471,12 +529,14 @@ void ike_dispatch(struct ike_sock *s, bool natt, const struct addr *from, uint16
 			                      IKEV2_N_INVALID_MAJOR_VERSION, NULL, 0);
 		return;
 	}
+	ike_tunnel_enter(t);
 	if (h.exchange == IKEV2_EXCH_IKE_SA_INIT && !(h.flags & IKEV2_FLAG_RESPONSE)) {
 		ike_init_request(s, natt, from, port, &h, data, len);
 	} else {
 		dispatch_sa(t, natt, from, port, &h, data, len);
 	}
 	ike_sa_reap(t);
+	ike_tunnel_leave(t);
 }
 
 uint64_t ike_rekey_delay_ms(const struct ike_tunnel *t, uint32_t lifetime_s)
@@ -500,6 +560,7 @@ static void on_ike_rekey(struct ev_timer *tm)
 
 	if (sa->state != IKE_SA_ESTABLISHED || sa->rekeyed)
 		return;
+	/* a busy window queues the rekey (ike_queue.c) */
 	if (ike_rekey_ike_start(sa) != E_OK)
 		ev_timer_arm(sa->tun->ctx->loop, &sa->life_timer, IKE_RETRANSMIT_BASE_MS);
 }
@@ -567,12 +628,35 @@ RESULT ike_tunnel_new(struct ike_ctx *ctx, const struct model_tunnel *m,
 	return E_OK;
 }
 
+void ike_tunnel_enter(struct ike_tunnel *t)
+{
+	t->busy++;
+}
+
+static void tunnel_destroy(struct ike_tunnel *t);
+
+void ike_tunnel_leave(struct ike_tunnel *t)
+{
+	if (--t->busy == 0 && t->free_pending)
+		tunnel_destroy(t);
+}
+
+/* Safe from inside a callback: the engine is then still on the stack, so the free waits
+ * until the outermost engine call returns (ike_tunnel_leave). */
 void ike_tunnel_free(struct ike_tunnel *t)
+{
+	if (!t || t->free_pending)
+		return;
+	t->free_pending = true;
+	if (t->busy == 0)
+		tunnel_destroy(t);
+}
+
+static void tunnel_destroy(struct ike_tunnel *t)
 {
 	struct ike_tunnel **pp;
 
-	if (!t)
-		return;
+	t->busy++; /* callbacks below may call ike_tunnel_free again: ignored (free_pending) */
 	for (pp = &t->ctx->tunnels; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
@@ -595,6 +679,8 @@ RESULT ike_tunnel_initiate(struct ike_tunnel *t)
 {
 	if (t->m.outside_remote.family != AF_INET)
 		return E_INVAL;
+	if (t->free_pending)
+		return E_STATE;
 	for (struct ike_sa *sa = t->sas; sa; sa = sa->next)
 		if (sa->state != IKE_SA_DEAD)
 			return E_STATE;
@@ -604,6 +690,15 @@ RESULT ike_tunnel_initiate(struct ike_tunnel *t)
 bool ike_tunnel_is_up(const struct ike_tunnel *t)
 {
 	return t->up;
+}
+
+unsigned ike_tunnel_sa_count(const struct ike_tunnel *t)
+{
+	unsigned n = 0;
+
+	for (const struct ike_sa *sa = t->sas; sa; sa = sa->next)
+		n += sa->state != IKE_SA_DEAD;
+	return n;
 }
 
 RESULT ike_tunnel_rekey_child(struct ike_tunnel *t)

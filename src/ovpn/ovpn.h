@@ -58,22 +58,22 @@ struct ovpn_hooks {
 
 struct ovpn_config {
 	enum ovpn_proto proto;
-	struct addr listen_addr; /* family AF_INET or AF_INET6; any-address by default */
-	uint16_t port;           /* 0 = ephemeral (ovpn_server_port tells) */
-	const char *cert_path;   /* server certificate (chain) PEM */
-	const char *key_path;    /* server private key PEM */
-	const char *ca_path;     /* CA(s) that sign client certificates */
-	const char *crl_path;    /* optional CRL PEM; NULL = no CRL check */
+	struct addr listen_addr;    /* family AF_INET or AF_INET6; any-address by default */
+	uint16_t port;              /* 0 = ephemeral (ovpn_server_port tells) */
+	const char *cert_path;      /* server certificate (chain) PEM */
+	const char *key_path;       /* server private key PEM */
+	const char *ca_path;        /* CA(s) that sign client certificates */
+	const char *crl_path;       /* optional CRL PEM; NULL = no CRL check */
 	const char *tls_crypt_path; /* optional tls-crypt v1 static key; NULL = plain control */
 	struct prefix client_cidr;  /* IPv4; the server takes the first host address */
 	struct prefix routes[OVPN_MAX_ROUTES]; /* pushed as "route" */
 	size_t n_routes;
 	struct addr dns[OVPN_MAX_DNS]; /* pushed as "dhcp-option DNS" */
 	size_t n_dns;
-	bool split_tunnel;      /* false: push "redirect-gateway def1" */
-	char ciphers[128];      /* data-ciphers, ':'-separated, server preference order */
-	uint32_t reneg_sec;     /* server-driven renegotiation; 0 = off */
-	uint32_t ping_sec;      /* pushed "ping"; the server pings as well */
+	bool split_tunnel;  /* false: push "redirect-gateway def1" */
+	char ciphers[128];  /* data-ciphers, ':'-separated, server preference order */
+	uint32_t reneg_sec; /* server-driven renegotiation; 0 = off */
+	uint32_t ping_sec;  /* pushed "ping"; the server pings as well */
 	uint32_t ping_restart_sec;
 	uint32_t hand_window_sec; /* TLS handshake must finish within it (default 60) */
 	uint32_t tran_window_sec; /* old key kept after a renegotiation (default 60) */
@@ -84,10 +84,13 @@ struct ovpn_config {
 	struct ovpn_hooks hooks;
 };
 
+/* Port 1194/udp, data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305, reneg-sec 3600,
+ * ping 10, ping-restart 120, hand-window 60, tran-window 60, tun-mtu 1500, 1024 clients.
+ * The *_path strings are read only inside ovpn_server_new(). */
 void ovpn_config_defaults(struct ovpn_config *cfg);
 
 RESULT ovpn_server_new(struct ev_loop *loop, const struct ovpn_config *cfg,
-		       struct ovpn_server **out);
+                       struct ovpn_server **out);
 void ovpn_server_free(struct ovpn_server *srv);
 
 /* Bound port (useful with port 0) and TUN device name. */
@@ -95,9 +98,9 @@ uint16_t ovpn_server_port(const struct ovpn_server *srv);
 const char *ovpn_server_tun_name(const struct ovpn_server *srv);
 
 /* Snapshot of connected clients; returns how many were written (at most cap). */
-size_t ovpn_server_clients(const struct ovpn_server *srv, struct ovpn_client_info *out,
-			   size_t cap);
-/* Terminate a client (sends RESTART/HALT over the control channel). E_NOTFOUND if unknown. */
+size_t ovpn_server_clients(const struct ovpn_server *srv, struct ovpn_client_info *out, size_t cap);
+/* Terminate a client: "HALT,<reason>" over the control channel (the stock client exits and
+ * does not reconnect), state freed 3 s later (retransmissions). E_NOTFOUND if unknown. */
 RESULT ovpn_server_client_kill(struct ovpn_server *srv, uint32_t peer_id, const char *reason);
 
 #endif

@@ -12,9 +12,9 @@
 #include "ovpn/ovpn_int.h"
 
 const uint8_t ovpn_ping_magic[16] = {0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb,
-				     0x07, 0xed, 0x2d, 0x0a, 0x98, 0x1f, 0xc7, 0x48};
+                                     0x07, 0xed, 0x2d, 0x0a, 0x98, 0x1f, 0xc7, 0x48};
 const uint8_t ovpn_occ_magic[16] = {0x28, 0x7f, 0x34, 0x6b, 0xd4, 0xef, 0x7a, 0x81,
-				    0x2d, 0x56, 0xb8, 0xd3, 0xaf, 0xc5, 0x45, 0x9c};
+                                    0x2d, 0x56, 0xb8, 0xd3, 0xaf, 0xc5, 0x45, 0x9c};
 
 static void ovpn_client_timer_cb(struct ev_timer *t);
 
@@ -44,8 +44,7 @@ static struct ovpn_ks *ovpn_ks_alloc(struct ovpn_client *c, uint8_t key_id, uint
 			ks = &c->ks[i];
 	}
 	for (unsigned i = 0; i < OVPN_KS_N && !ks; i++) {
-		if (&c->ks[i] != c->send_ks &&
-		    (!ks || c->ks[i].started_ms < ks->started_ms))
+		if (&c->ks[i] != c->send_ks && (!ks || c->ks[i].started_ms < ks->started_ms))
 			ks = &c->ks[i];
 	}
 	if (!ks)
@@ -67,8 +66,8 @@ static struct ovpn_ks *ovpn_ks_alloc(struct ovpn_client *c, uint8_t key_id, uint
 }
 
 RESULT ovpn_client_new(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
-		       struct ovpn_tcp_conn *conn, uint64_t sid_local, uint64_t sid_remote,
-		       struct ovpn_client **out)
+                       struct ovpn_tcp_conn *conn, uint64_t sid_local, uint64_t sid_remote,
+                       struct ovpn_client **out)
 {
 	struct ovpn_client *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -116,14 +115,19 @@ void ovpn_client_event(struct ovpn_client *c, const char *event, const char *rea
 	snprintf(bin, sizeof(bin), "%llu", (unsigned long long)c->info.bytes_in);
 	snprintf(bout, sizeof(bout), "%llu", (unsigned long long)c->info.bytes_out);
 	const struct log_field f[] = {
-		{"peer_id", pid},	{"common_name", c->info.common_name},
-		{"client_ip", vpn},	{"remote_ip", rem},
-		{"remote_port", port},	{"cipher", ovpn_cipher_name(c->info.cipher)},
-		{"bytes_in", bin},	{"bytes_out", bout},
-		{"reason", reason ? reason : ""},
+	    {"peer_id", pid},
+	    {"common_name", c->info.common_name},
+	    {"client_ip", vpn},
+	    {"remote_ip", rem},
+	    {"remote_port", port},
+	    {"cipher", ovpn_cipher_name(c->info.cipher)},
+	    {"bytes_in", bin},
+	    {"bytes_out", bout},
+	    {"reason", reason ? reason : ""},
 	};
 	log_info("ovpn", "peer %u CN=%s (%s port %s): %s%s%s, address %s", c->info.peer_id,
-		 c->info.common_name, rem, port, event, reason ? ": " : "", reason ? reason : "", vpn);
+	         c->info.common_name, rem, port, event, reason ? ": " : "", reason ? reason : "",
+	         vpn);
 	log_record(event, f, sizeof(f) / sizeof(f[0]));
 }
 
@@ -149,13 +153,13 @@ void ovpn_client_kill_later(struct ovpn_client *c, const char *reason)
 /* --- sending control packets ------------------------------------------------------------- */
 
 static void ovpn_ctl_send(struct ovpn_client *c, struct ovpn_ks *ks, uint8_t opcode,
-			  const struct ovpn_rel_send *msg, unsigned max_acks)
+                          const struct ovpn_rel_send *msg, unsigned max_acks)
 {
 	struct ovpn_ctl p = {
-		.opcode = opcode,
-		.key_id = ks->key_id,
-		.sid = c->sid_local,
-		.remote_sid = c->sid_remote,
+	    .opcode = opcode,
+	    .key_id = ks->key_id,
+	    .sid = c->sid_local,
+	    .remote_sid = c->sid_remote,
 	};
 	struct wbuf w;
 
@@ -209,7 +213,7 @@ static void ovpn_ks_maybe_activate(struct ovpn_client *c, struct ovpn_ks *ks, ui
 	if (c->send_ks && c->send_ks != ks) {
 		c->send_ks->expire_ms = now + (uint64_t)c->srv->cfg.tran_window_sec * 1000;
 		log_info("ovpn", "peer %u: key %u active, key %u kept for %u s", c->info.peer_id,
-			 ks->key_id, c->send_ks->key_id, c->srv->cfg.tran_window_sec);
+		         ks->key_id, c->send_ks->key_id, c->srv->cfg.tran_window_sec);
 	}
 	c->send_ks = ks;
 	c->key_since_ms = now;
@@ -272,7 +276,8 @@ static struct ovpn_ks *ovpn_ks_for_packet(struct ovpn_client *c, const struct ov
 		return NULL;
 	ks = ovpn_ks_alloc(c, p->key_id, OVPN_P_CONTROL_SOFT_RESET_V1);
 	if (ks)
-		log_info("ovpn", "peer %u: client renegotiates, key %u", c->info.peer_id, p->key_id);
+		log_info("ovpn", "peer %u: client renegotiates, key %u", c->info.peer_id,
+		         p->key_id);
 	return ks;
 }
 
@@ -291,8 +296,8 @@ void ovpn_client_ctl_input(struct ovpn_client *c, const struct ovpn_ctl *p)
 	c->last_rx_ms = clock_mono_ms();
 	ovpn_reliable_ack(&ks->rel, p->acks, p->n_acks);
 	if (p->has_msg_id) {
-		result_t rc = ovpn_reliable_recv(&ks->rel, p->msg_id, p->opcode, p->payload,
-						 p->payload_len);
+		result_t rc =
+		    ovpn_reliable_recv(&ks->rel, p->msg_id, p->opcode, p->payload, p->payload_len);
 		if (rc == E_OK)
 			ovpn_ks_deliver(c, ks);
 	}
@@ -311,8 +316,8 @@ static void ovpn_client_data_out(struct ovpn_client *c, const uint8_t *pt, size_
 		return;
 	wbuf_init(&w, c->srv->txbuf, sizeof(c->srv->txbuf));
 	wbuf_put_u16(&w, 0);
-	uint32_t pid = (c->caps.iv_proto & OVPN_IV_PROTO_DATA_V2) ? c->info.peer_id
-								  : OVPN_PEER_ID_UNDEF;
+	uint32_t pid =
+	    (c->caps.iv_proto & OVPN_IV_PROTO_DATA_V2) ? c->info.peer_id : OVPN_PEER_ID_UNDEF;
 	if (ovpn_data_encrypt(&ks->dk, pid, pt, n, &w) != E_OK)
 		return;
 	c->last_tx_ms = clock_mono_ms();
@@ -343,7 +348,8 @@ static void ovpn_client_inner(struct ovpn_client *c, const uint8_t *pt, size_t n
 		return;
 	if (src != addr_v4(&c->info.vpn_addr)) {
 		if (log_ratelimit_ok(&c->rl))
-			log_warn("ovpn", "peer %u: dropped packet with spoofed source", c->info.peer_id);
+			log_warn("ovpn", "peer %u: dropped packet with spoofed source",
+			         c->info.peer_id);
 		return;
 	}
 	addr_from_v4(&d, dst);
@@ -373,7 +379,7 @@ RESULT ovpn_client_data_input(struct ovpn_client *c, const uint8_t *pkt, size_t 
 	if (rc != E_OK) {
 		if (log_ratelimit_ok(&c->rl))
 			log_warn("ovpn", "peer %u key %u: data packet dropped: %s", c->info.peer_id,
-				 h.key_id, err_msg(rc));
+			         h.key_id, err_msg(rc));
 		return rc;
 	}
 	c->last_rx_ms = clock_mono_ms();
@@ -440,7 +446,7 @@ static void ovpn_client_ks_timers(struct ovpn_client *c, uint64_t now)
 		if (ks->state == OVPN_KS_FREE || ks == c->send_ks)
 			continue;
 		bool hs_timeout = (ovpn_ks_negotiating(ks) || ks->state == OVPN_KS_ERROR) &&
-				  now - ks->started_ms > hand;
+		                  now - ks->started_ms > hand;
 		if (hs_timeout && !c->send_ks) {
 			ovpn_client_kill(c, "TLS handshake did not finish within hand-window");
 		} else if (hs_timeout || (ks->expire_ms && now >= ks->expire_ms)) {

@@ -24,7 +24,7 @@ void ovpn_cookie_fini(struct ovpn_cookie *ck)
 }
 
 static uint64_t ovpn_cookie_slot_mac(const struct ovpn_cookie *ck, const struct sockaddr *sa,
-				     uint64_t sid_c, uint64_t slot)
+                                     uint64_t sid_c, uint64_t slot)
 {
 	uint8_t in[8 + 1 + 16 + 2 + 8], mac[32];
 	struct addr a = {0};
@@ -44,7 +44,7 @@ static uint64_t ovpn_cookie_slot_mac(const struct ovpn_cookie *ck, const struct 
 	wbuf_put_u64(&w, sid_c);
 	if (wbuf_result(&w) != E_OK ||
 	    !EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, ck->key, sizeof(ck->key), in, w.len, mac,
-		       sizeof(mac), &ml))
+	               sizeof(mac), &ml))
 		return 0; /* refused by ovpn_cookie_verify */
 	rbuf_init(&r, mac, sizeof(mac));
 	if (rbuf_get_u64(&r, &v) != E_OK)
@@ -53,7 +53,7 @@ static uint64_t ovpn_cookie_slot_mac(const struct ovpn_cookie *ck, const struct 
 }
 
 uint64_t ovpn_cookie_make(const struct ovpn_cookie *ck, const struct sockaddr *sa, uint64_t sid_c,
-			  uint64_t now_ms)
+                          uint64_t now_ms)
 {
 	/* time_slot = now / ((hand_window + 1) / 2) */
 	return ovpn_cookie_slot_mac(ck, sa, sid_c, now_ms / 1000 / ck->slot_sec);
@@ -77,7 +77,7 @@ static RESULT ovpn_cookie_pkt_check(const struct ovpn_ctl *p)
 
 /* CVE-2025-13086: OpenVPN inverted this comparison; a wrong cookie must never pass. */
 RESULT ovpn_cookie_verify(const struct ovpn_cookie *ck, const struct sockaddr *sa,
-			  const struct ovpn_ctl *p, uint64_t now_ms)
+                          const struct ovpn_ctl *p, uint64_t now_ms)
 {
 	uint64_t slot = now_ms / 1000 / ck->slot_sec;
 	uint8_t want[8], got[8];

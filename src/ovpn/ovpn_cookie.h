@@ -30,9 +30,9 @@ RESULT ovpn_cookie_init(struct ovpn_cookie *ck, uint32_t hand_window_sec);
 void ovpn_cookie_fini(struct ovpn_cookie *ck);
 /* The server session id to answer a reset from (sa, sid_c) with at time now_ms. Never 0. */
 uint64_t ovpn_cookie_make(const struct ovpn_cookie *ck, const struct sockaddr *sa, uint64_t sid_c,
-			  uint64_t now_ms);
+                          uint64_t now_ms);
 /* Does the third packet p from sa carry a valid cookie? */
 RESULT ovpn_cookie_verify(const struct ovpn_cookie *ck, const struct sockaddr *sa,
-			  const struct ovpn_ctl *p, uint64_t now_ms);
+                          const struct ovpn_ctl *p, uint64_t now_ms);
 
 #endif

@@ -20,15 +20,16 @@ static const struct {
 	const char *name;
 	size_t key_len;
 } ovpn_ciphers[] = {
-	{OVPN_CIPHER_AES_256_GCM, "AES-256-GCM", 32},
-	{OVPN_CIPHER_AES_128_GCM, "AES-128-GCM", 16},
-	{OVPN_CIPHER_CHACHA20_POLY1305, "CHACHA20-POLY1305", 32},
+    {OVPN_CIPHER_AES_256_GCM, "AES-256-GCM", 32},
+    {OVPN_CIPHER_AES_128_GCM, "AES-128-GCM", 16},
+    {OVPN_CIPHER_CHACHA20_POLY1305, "CHACHA20-POLY1305", 32},
 };
 
 enum ovpn_cipher ovpn_cipher_from_name(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(ovpn_ciphers) / sizeof(ovpn_ciphers[0]); i++) {
-		if (strlen(ovpn_ciphers[i].name) == len && strncasecmp(name, ovpn_ciphers[i].name, len) == 0)
+		if (strlen(ovpn_ciphers[i].name) == len &&
+		    strncasecmp(name, ovpn_ciphers[i].name, len) == 0)
 			return ovpn_ciphers[i].c;
 	}
 	return OVPN_CIPHER_NONE;
@@ -87,7 +88,7 @@ void ovpn_replay_update(struct ovpn_replay *r, uint32_t pid)
 }
 
 RESULT ovpn_data_key_init(struct ovpn_data_key *k, enum ovpn_cipher c, uint8_t key_id,
-			  const uint8_t key2[OVPN_KEY2_LEN], bool server)
+                          const uint8_t key2[OVPN_KEY2_LEN], bool server)
 {
 	size_t key_len = 0;
 	const EVP_CIPHER *evp = ovpn_cipher_evp(c, &key_len);
@@ -133,7 +134,7 @@ static void ovpn_nonce(uint8_t nonce[12], uint32_t pid, const uint8_t iv[OVPN_IM
 }
 
 RESULT ovpn_data_encrypt(struct ovpn_data_key *k, uint32_t peer_id, const uint8_t *pt, size_t n,
-			 struct wbuf *w)
+                         struct wbuf *w)
 {
 	uint8_t nonce[12];
 	size_t start = w->len;
@@ -157,7 +158,8 @@ RESULT ovpn_data_encrypt(struct ovpn_data_key *k, uint32_t peer_id, const uint8_
 	uint8_t *ct = wbuf_append(w, n);
 	GUARD(wbuf_result(w));
 	/* AAD: DATA_V2 header || packet_id; DATA_V1: packet_id only. */
-	const uint8_t *aad = peer_id == OVPN_PEER_ID_UNDEF ? w->data + start + hdr_len : w->data + start;
+	const uint8_t *aad =
+	    peer_id == OVPN_PEER_ID_UNDEF ? w->data + start + hdr_len : w->data + start;
 	size_t aad_len = peer_id == OVPN_PEER_ID_UNDEF ? 4 : hdr_len + 4;
 	ovpn_nonce(nonce, pid, k->iv_enc);
 	if (EVP_EncryptInit_ex(k->enc, NULL, NULL, NULL, nonce) != 1 ||
@@ -204,7 +206,8 @@ RESULT ovpn_data_decrypt(struct ovpn_data_key *k, const uint8_t *pkt, size_t len
 	if (EVP_DecryptInit_ex(k->dec, NULL, NULL, NULL, nonce) != 1 ||
 	    EVP_DecryptUpdate(k->dec, NULL, &l1, aad, (int)aad_len) != 1 ||
 	    (n > 0 && EVP_DecryptUpdate(k->dec, pt, &l1, ct, (int)n) != 1) ||
-	    EVP_CIPHER_CTX_ctrl(k->dec, EVP_CTRL_AEAD_SET_TAG, OVPN_AEAD_TAG_LEN, (void *)tag) != 1) {
+	    EVP_CIPHER_CTX_ctrl(k->dec, EVP_CTRL_AEAD_SET_TAG, OVPN_AEAD_TAG_LEN, (void *)tag) !=
+	        1) {
 		w->len -= n;
 		return E_CRYPTO;
 	}

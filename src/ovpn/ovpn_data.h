@@ -68,7 +68,7 @@ struct ovpn_data_key {
  * The implicit IV is the first 8 octets of the hmac half of a direction's key.
  */
 RESULT ovpn_data_key_init(struct ovpn_data_key *k, enum ovpn_cipher c, uint8_t key_id,
-			  const uint8_t key2[OVPN_KEY2_LEN], bool server);
+                          const uint8_t key2[OVPN_KEY2_LEN], bool server);
 void ovpn_data_key_fini(struct ovpn_data_key *k);
 
 /*
@@ -78,9 +78,8 @@ void ovpn_data_key_fini(struct ovpn_data_key *k);
  * peer_id OVPN_PEER_ID_UNDEF sends P_DATA_V1.
  */
 RESULT ovpn_data_encrypt(struct ovpn_data_key *k, uint32_t peer_id, const uint8_t *pt, size_t n,
-			 struct wbuf *w);
+                         struct wbuf *w);
 /* Decrypt a whole data packet; plaintext appended to w. Replay window updated on success. */
-RESULT ovpn_data_decrypt(struct ovpn_data_key *k, const uint8_t *pkt, size_t len,
-			 struct wbuf *w);
+RESULT ovpn_data_decrypt(struct ovpn_data_key *k, const uint8_t *pkt, size_t len, struct wbuf *w);
 
 #endif

@@ -109,7 +109,7 @@ struct ovpn_server {
 	struct ovpn_cookie cookie;
 	bool tc_on;
 	struct ovpn_tls_crypt tc;
-	uint32_t tc_pid, tc_time; /* our tls-crypt packet id (all sessions) and net_time */
+	uint32_t tc_pid, tc_time;        /* our tls-crypt packet id (all sessions) and net_time */
 	uint8_t ubuf[OVPN_PKT_MAX + 64]; /* unwrapped control packet */
 	uint8_t wrapbuf[OVPN_PKT_MAX + 128];
 	struct ovpn_client **by_peer; /* max_clients */
@@ -133,8 +133,8 @@ void ovpn_ks_fini(struct ovpn_ks *ks);
 
 /* ovpn_client.c */
 RESULT ovpn_client_new(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
-		       struct ovpn_tcp_conn *conn, uint64_t sid_local, uint64_t sid_remote,
-		       struct ovpn_client **out);
+                       struct ovpn_tcp_conn *conn, uint64_t sid_local, uint64_t sid_remote,
+                       struct ovpn_client **out);
 void ovpn_client_free(struct ovpn_client *c);
 void ovpn_client_ctl_input(struct ovpn_client *c, const struct ovpn_ctl *p);
 void ovpn_client_kill(struct ovpn_client *c, const char *reason);

@@ -34,7 +34,7 @@ static RESULT ovpn_km2_string(struct rbuf *r, char *dst, size_t cap)
 }
 
 RESULT ovpn_km2_parse_client(const uint8_t *data, size_t len, struct ovpn_km2 *out,
-			     size_t *consumed)
+                             size_t *consumed)
 {
 	struct rbuf r;
 	uint32_t zero;
@@ -43,7 +43,8 @@ RESULT ovpn_km2_parse_client(const uint8_t *data, size_t len, struct ovpn_km2 *o
 	memset(out, 0, sizeof(*out));
 	rbuf_init(&r, data, len);
 	GUARD(rbuf_get_u32(&r, &zero));
-	/* A non-zero first word is the AWS VPN Client's 32-bit-length variant (SAML); unsupported. */
+	/* A non-zero first word is the AWS VPN Client's 32-bit-length variant (SAML); unsupported.
+	 */
 	if (zero != 0)
 		return E_OVPN_KEY_METHOD;
 	GUARD(rbuf_get_u8(&r, &method));
@@ -77,7 +78,7 @@ static void ovpn_km2_put_string(struct wbuf *w, const char *s)
 }
 
 void ovpn_km2_build_server(struct wbuf *w, const uint8_t random1[OVPN_RANDOM_LEN],
-			   const uint8_t random2[OVPN_RANDOM_LEN], const char *options)
+                           const uint8_t random2[OVPN_RANDOM_LEN], const char *options)
 {
 	wbuf_put_u32(w, 0);
 	wbuf_put_u8(w, OVPN_KEY_METHOD_2);
@@ -147,7 +148,7 @@ RESULT ovpn_cipher_list_parse(const char *s, enum ovpn_cipher *out, size_t cap, 
 }
 
 RESULT ovpn_cipher_negotiate(const enum ovpn_cipher *server, size_t n,
-			     const struct ovpn_peer_caps *caps, enum ovpn_cipher *out)
+                             const struct ovpn_peer_caps *caps, enum ovpn_cipher *out)
 {
 	enum ovpn_cipher theirs[16];
 	size_t nt = 0;
@@ -166,8 +167,8 @@ RESULT ovpn_cipher_negotiate(const enum ovpn_cipher *server, size_t n,
 	return E_OVPN_NO_CIPHER;
 }
 
-RESULT ovpn_prf_tls1(const uint8_t *secret, size_t secret_len, const uint8_t *seed,
-		     size_t seed_len, uint8_t *out, size_t out_len)
+RESULT ovpn_prf_tls1(const uint8_t *secret, size_t secret_len, const uint8_t *seed, size_t seed_len,
+                     uint8_t *out, size_t out_len)
 {
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -177,8 +178,8 @@ RESULT ovpn_prf_tls1(const uint8_t *secret, size_t secret_len, const uint8_t *se
 	if (!ctx)
 		goto out;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"MD5-SHA1", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret,
-						      secret_len);
+	params[1] =
+	    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, secret_len);
 	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)seed, seed_len);
 	params[3] = OSSL_PARAM_construct_end();
 	if (EVP_KDF_derive(ctx, out, out_len, params) == 1)
@@ -198,8 +199,8 @@ static void ovpn_put_sid(uint8_t *p, uint64_t sid)
 }
 
 RESULT ovpn_key2_legacy(const struct ovpn_km2 *client, const uint8_t s_random1[OVPN_RANDOM_LEN],
-			const uint8_t s_random2[OVPN_RANDOM_LEN], uint64_t sid_client,
-			uint64_t sid_server, uint8_t key2[OVPN_KEY2_LEN])
+                        const uint8_t s_random2[OVPN_RANDOM_LEN], uint64_t sid_client,
+                        uint64_t sid_server, uint8_t key2[OVPN_KEY2_LEN])
 {
 	static const char l1[] = "OpenVPN master secret";
 	static const char l2[] = "OpenVPN key expansion";
@@ -213,15 +214,15 @@ RESULT ovpn_key2_legacy(const struct ovpn_km2 *client, const uint8_t s_random1[O
 	memcpy(seed + n, client->random1, OVPN_RANDOM_LEN);
 	memcpy(seed + n + OVPN_RANDOM_LEN, s_random1, OVPN_RANDOM_LEN);
 	GUARD_OUT(rc, ovpn_prf_tls1(client->pre_master, OVPN_PRE_MASTER_LEN, seed,
-				    n + 2 * OVPN_RANDOM_LEN, master, sizeof(master)));
+	                            n + 2 * OVPN_RANDOM_LEN, master, sizeof(master)));
 	n = sizeof(l2) - 1;
 	memcpy(seed, l2, n);
 	memcpy(seed + n, client->random2, OVPN_RANDOM_LEN);
 	memcpy(seed + n + OVPN_RANDOM_LEN, s_random2, OVPN_RANDOM_LEN);
 	ovpn_put_sid(seed + n + 2 * OVPN_RANDOM_LEN, sid_client);
 	ovpn_put_sid(seed + n + 2 * OVPN_RANDOM_LEN + 8, sid_server);
-	GUARD_OUT(rc, ovpn_prf_tls1(master, sizeof(master), seed, sizeof(seed), key2,
-				    OVPN_KEY2_LEN));
+	GUARD_OUT(rc,
+	          ovpn_prf_tls1(master, sizeof(master), seed, sizeof(seed), key2, OVPN_KEY2_LEN));
 out:
 	secret_wipe(master, sizeof(master));
 	secret_wipe(seed, sizeof(seed));

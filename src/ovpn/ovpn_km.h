@@ -51,10 +51,10 @@ struct ovpn_km2 {
 
 /* Parse the client's message (the whole message must be in data). Caller wipes out. */
 RESULT ovpn_km2_parse_client(const uint8_t *data, size_t len, struct ovpn_km2 *out,
-			     size_t *consumed);
+                             size_t *consumed);
 /* Server's reply: no pre_master, empty username/password/peer-info. */
 void ovpn_km2_build_server(struct wbuf *w, const uint8_t random1[OVPN_RANDOM_LEN],
-			   const uint8_t random2[OVPN_RANDOM_LEN], const char *options);
+                           const uint8_t random2[OVPN_RANDOM_LEN], const char *options);
 
 /* Look up VAR in "VAR=VALUE\n..." peer-info; copies VALUE (truncated to cap-1). */
 bool ovpn_peer_info_get(const char *peer_info, const char *var, char *val, size_t cap);
@@ -69,21 +69,21 @@ void ovpn_peer_caps_parse(const char *peer_info, struct ovpn_peer_caps *out);
 
 /* NCP: the first cipher of the server's list (ordered) that the client also lists. */
 RESULT ovpn_cipher_negotiate(const enum ovpn_cipher *server, size_t n,
-			     const struct ovpn_peer_caps *caps, enum ovpn_cipher *out);
+                             const struct ovpn_peer_caps *caps, enum ovpn_cipher *out);
 /* Parse "AES-256-GCM:AES-128-GCM" into an array; E_PARSE on an unknown name. */
 RESULT ovpn_cipher_list_parse(const char *s, enum ovpn_cipher *out, size_t cap, size_t *n);
 
 /* TLS 1.0 PRF (P_MD5 xor P_SHA1) through EVP_KDF "TLS1-PRF" with MD5-SHA1. */
-RESULT ovpn_prf_tls1(const uint8_t *secret, size_t secret_len, const uint8_t *seed,
-		     size_t seed_len, uint8_t *out, size_t out_len);
+RESULT ovpn_prf_tls1(const uint8_t *secret, size_t secret_len, const uint8_t *seed, size_t seed_len,
+                     uint8_t *out, size_t out_len);
 /*
  * Legacy data-channel keys (openvpn-protocol.md 3.2):
  *   master = PRF(pre_master, "OpenVPN master secret" | c.random1 | s.random1, 48)
  *   key2   = PRF(master, "OpenVPN key expansion" | c.random2 | s.random2 | sid_c | sid_s, 256)
  */
 RESULT ovpn_key2_legacy(const struct ovpn_km2 *client, const uint8_t s_random1[OVPN_RANDOM_LEN],
-			const uint8_t s_random2[OVPN_RANDOM_LEN], uint64_t sid_client,
-			uint64_t sid_server, uint8_t key2[OVPN_KEY2_LEN]);
+                        const uint8_t s_random2[OVPN_RANDOM_LEN], uint64_t sid_client,
+                        uint64_t sid_server, uint8_t key2[OVPN_KEY2_LEN]);
 
 /* Next NUL-terminated control message from r (trailing CR/LF stripped) into msg (cap).
  * E_AGAIN when no complete message is left; E_PARSE (message consumed) when it holds a

@@ -71,7 +71,8 @@ RESULT ovpn_ctl_parse(const uint8_t *pkt, size_t len, struct ovpn_ctl *out)
 
 void ovpn_ctl_build(struct wbuf *w, const struct ovpn_ctl *c)
 {
-	wbuf_put_u8(w, (uint8_t)(c->opcode << OVPN_P_OPCODE_SHIFT | (c->key_id & OVPN_P_KEY_ID_MASK)));
+	wbuf_put_u8(w,
+	            (uint8_t)(c->opcode << OVPN_P_OPCODE_SHIFT | (c->key_id & OVPN_P_KEY_ID_MASK)));
 	wbuf_put_u64(w, c->sid);
 	wbuf_put_u8(w, c->n_acks);
 	for (unsigned i = 0; i < c->n_acks && i < OVPN_ACK_MAX; i++)

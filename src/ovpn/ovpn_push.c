@@ -35,13 +35,13 @@ RESULT ovpn_client_ctl_msg_send(struct ovpn_client *c, const char *msg)
 }
 
 static RESULT ovpn_key2_derive(struct ovpn_client *c, struct ovpn_ks *ks, const struct ovpn_km2 *km,
-			       const uint8_t r1[OVPN_RANDOM_LEN], const uint8_t r2[OVPN_RANDOM_LEN],
-			       uint8_t key2[OVPN_KEY2_LEN])
+                               const uint8_t r1[OVPN_RANDOM_LEN], const uint8_t r2[OVPN_RANDOM_LEN],
+                               uint8_t key2[OVPN_KEY2_LEN])
 {
 	if (c->info.ekm) {
 		static const char label[] = OVPN_EKM_LABEL;
-		if (SSL_export_keying_material(ks->ssl, key2, OVPN_KEY2_LEN, label, sizeof(label) - 1,
-					       NULL, 0, 0) != 1)
+		if (SSL_export_keying_material(ks->ssl, key2, OVPN_KEY2_LEN, label,
+		                               sizeof(label) - 1, NULL, 0, 0) != 1)
 			return E_CRYPTO;
 		return E_OK;
 	}
@@ -52,11 +52,11 @@ static void ovpn_options_string(struct ovpn_client *c, char *buf, size_t cap)
 {
 	/* options_string.c: only compared for warnings by the peer, never for refusal. */
 	snprintf(buf, cap,
-		 "V4,dev-type tun,link-mtu 1549,tun-mtu %u,proto %s,cipher %s,auth [null-digest],"
-		 "keysize %u,key-method 2,tls-server",
-		 c->srv->cfg.tun_mtu, c->conn ? "TCPv4_SERVER" : "UDPv4",
-		 ovpn_cipher_name(c->info.cipher),
-		 c->info.cipher == OVPN_CIPHER_AES_128_GCM ? 128u : 256u);
+	         "V4,dev-type tun,link-mtu 1549,tun-mtu %u,proto %s,cipher %s,auth [null-digest],"
+	         "keysize %u,key-method 2,tls-server",
+	         c->srv->cfg.tun_mtu, c->conn ? "TCPv4_SERVER" : "UDPv4",
+	         ovpn_cipher_name(c->info.cipher),
+	         c->info.cipher == OVPN_CIPHER_AES_128_GCM ? 128u : 256u);
 }
 
 /* The first key state fixes the session's cipher and key derivation from the peer-info. */
@@ -70,14 +70,15 @@ static void ovpn_client_negotiate(struct ovpn_client *c, const struct ovpn_km2 *
 	ovpn_peer_caps_parse(km->peer_info, &c->caps);
 	snprintf(c->info.version, sizeof(c->info.version), "%s", c->caps.version);
 	c->info.ekm = (c->caps.iv_proto & OVPN_IV_PROTO_TLS_KEY_EXPORT) && !srv->cfg.no_ekm;
-	if (ovpn_cipher_negotiate(srv->ciphers, srv->n_ciphers, &c->caps, &c->info.cipher) != E_OK) {
+	if (ovpn_cipher_negotiate(srv->ciphers, srv->n_ciphers, &c->caps, &c->info.cipher) !=
+	    E_OK) {
 		c->info.cipher = OVPN_CIPHER_NONE;
 		log_warn("ovpn", "peer %u CN=%s: no shared data cipher (client offers \"%s\")",
-			 c->info.peer_id, c->info.common_name, c->caps.ciphers);
+		         c->info.peer_id, c->info.common_name, c->caps.ciphers);
 	}
 	log_info("ovpn", "peer %u CN=%s: IV_VER=%s IV_PROTO=%u cipher %s, keys from %s",
-		 c->info.peer_id, c->info.common_name, c->caps.version, c->caps.iv_proto,
-		 ovpn_cipher_name(c->info.cipher), c->info.ekm ? "TLS-EKM" : "TLS1-PRF");
+	         c->info.peer_id, c->info.common_name, c->caps.version, c->caps.iv_proto,
+	         ovpn_cipher_name(c->info.cipher), c->info.ekm ? "TLS-EKM" : "TLS1-PRF");
 }
 
 RESULT ovpn_ks_km2_input(struct ovpn_client *c, struct ovpn_ks *ks)
@@ -105,8 +106,9 @@ RESULT ovpn_ks_km2_input(struct ovpn_client *c, struct ovpn_ks *ks)
 	GUARD_OUT(rc, ovpn_ks_tls_write(ks, w.data, w.len));
 	ks->state = OVPN_KS_SENT_KEY;
 	if (c->info.cipher == OVPN_CIPHER_NONE) {
-		if (ovpn_client_ctl_msg_send(c, "AUTH_FAILED,Data channel cipher negotiation failed "
-						    "(no shared cipher)") != E_OK)
+		if (ovpn_client_ctl_msg_send(c,
+		                             "AUTH_FAILED,Data channel cipher negotiation failed "
+		                             "(no shared cipher)") != E_OK)
 			log_warn("ovpn", "peer %u: could not send AUTH_FAILED", c->info.peer_id);
 		ovpn_client_kill_later(c, "no shared data cipher");
 		rc = E_OK;
@@ -122,7 +124,7 @@ out:
 	secret_wipe(out, sizeof(out));
 	if (rc != E_OK)
 		log_warn("ovpn", "peer %u key %u: key-method 2: %s", c->info.peer_id, ks->key_id,
-			 err_msg(rc));
+		         err_msg(rc));
 	return rc;
 }
 
@@ -149,7 +151,7 @@ static void ovpn_push_options(struct ovpn_client *c, struct wbuf *w)
 	wbuf_put_str(w, "route-gateway ");
 	ovpn_put_v4(w, c->srv->server_ip);
 	wbuf_printf(w, ",topology subnet,ping %u,ping-restart %u", cfg->ping_sec,
-		    cfg->ping_restart_sec);
+	            cfg->ping_restart_sec);
 	for (size_t i = 0; i < cfg->n_routes; i++) {
 		if (cfg->routes[i].addr.family != AF_INET)
 			continue;
@@ -203,7 +205,9 @@ static RESULT ovpn_push_reply_send_split(struct ovpn_client *c, const char *opts
 			return E_OVERFLOW; /* one option longer than a bundle */
 		const char *rest = opts + n + (opts[n] == ',' ? 1 : 0);
 		snprintf(msg, sizeof(msg), "PUSH_REPLY,%.*s%s", (int)n, opts,
-			 !split ? "" : *rest ? cont2 : cont1);
+		         !split  ? ""
+		         : *rest ? cont2
+		                 : cont1);
 		GUARD(ovpn_client_ctl_msg_send(c, msg));
 		opts = rest;
 	}
@@ -244,7 +248,8 @@ static void ovpn_ctl_msg_handle(struct ovpn_client *c, const char *msg)
 		/* explicit-exit-notify over the control channel (cc-exit) */
 		ovpn_client_kill(c, "client exit");
 	} else {
-		log_debug("ovpn", "peer %u: ignored control message \"%.40s\"", c->info.peer_id, msg);
+		log_debug("ovpn", "peer %u: ignored control message \"%.40s\"", c->info.peer_id,
+		          msg);
 	}
 }
 
@@ -257,7 +262,8 @@ void ovpn_ks_msgs_input(struct ovpn_client *c, struct ovpn_ks *ks)
 	rbuf_init(&r, ks->plain.data, ks->plain.len);
 	while (!c->dead && (rc = ovpn_ctl_msg_next(&r, msg, sizeof(msg))) != E_AGAIN) {
 		if (rc != E_OK) {
-			log_warn("ovpn", "peer %u: dropped malformed control message", c->info.peer_id);
+			log_warn("ovpn", "peer %u: dropped malformed control message",
+			         c->info.peer_id);
 			continue;
 		}
 		ovpn_ctl_msg_handle(c, msg);

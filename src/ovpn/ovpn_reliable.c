@@ -38,8 +38,8 @@ bool ovpn_reliable_idle(const struct ovpn_reliable *r)
 	return true;
 }
 
-RESULT ovpn_reliable_queue(struct ovpn_reliable *r, uint8_t opcode, const uint8_t *data,
-			   size_t len, uint64_t now_ms)
+RESULT ovpn_reliable_queue(struct ovpn_reliable *r, uint8_t opcode, const uint8_t *data, size_t len,
+                           uint64_t now_ms)
 {
 	if (len > OVPN_RELIABLE_PAYLOAD_MAX)
 		return E_OVERFLOW;
@@ -85,7 +85,7 @@ static void ovpn_reliable_owe_ack(struct ovpn_reliable *r, uint32_t id)
 }
 
 RESULT ovpn_reliable_recv(struct ovpn_reliable *r, uint32_t msg_id, uint8_t opcode,
-			  const uint8_t *data, size_t len)
+                          const uint8_t *data, size_t len)
 {
 	if (len > OVPN_CTL_PAYLOAD_MAX)
 		return E_OVERFLOW;

@@ -54,14 +54,14 @@ void ovpn_reliable_init(struct ovpn_reliable *r);
 bool ovpn_reliable_can_send(const struct ovpn_reliable *r);
 /* Queue a new message; E_AGAIN when the send window is full, E_OVERFLOW if len is too big.
  * The message is due immediately (ovpn_reliable_due returns it). */
-RESULT ovpn_reliable_queue(struct ovpn_reliable *r, uint8_t opcode, const uint8_t *data,
-			   size_t len, uint64_t now_ms);
+RESULT ovpn_reliable_queue(struct ovpn_reliable *r, uint8_t opcode, const uint8_t *data, size_t len,
+                           uint64_t now_ms);
 /* The peer acknowledged these ids: free their slots. */
 void ovpn_reliable_ack(struct ovpn_reliable *r, const uint32_t *ids, unsigned n);
 /* A message arrived. E_OK: stored (and an ACK owed); E_EXISTS: duplicate (ACK owed again,
  * nothing stored); E_OVPN_WINDOW: too far ahead (dropped, not acked). */
 RESULT ovpn_reliable_recv(struct ovpn_reliable *r, uint32_t msg_id, uint8_t opcode,
-			  const uint8_t *data, size_t len);
+                          const uint8_t *data, size_t len);
 /* The next in-order message, or NULL. Call ovpn_reliable_consume() after handling it. */
 const struct ovpn_rel_recv *ovpn_reliable_peek(const struct ovpn_reliable *r);
 void ovpn_reliable_consume(struct ovpn_reliable *r);

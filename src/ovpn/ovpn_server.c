@@ -68,7 +68,7 @@ static void ovpn_tcp_send(struct ovpn_tcp_conn *conn, const uint8_t *p, size_t n
 /* Put one packet built after 2 octets of headroom on the wire: tls-crypt wrapping for control
  * packets when configured, the 16-bit length on TCP. */
 static void ovpn_xmit(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
-		      struct ovpn_tcp_conn *conn, struct wbuf *w)
+                      struct ovpn_tcp_conn *conn, struct wbuf *w)
 {
 	struct wbuf o;
 	uint8_t opcode, key_id;
@@ -80,7 +80,7 @@ static void ovpn_xmit(struct ovpn_server *srv, const struct sockaddr *sa, sockle
 		wbuf_init(&o, srv->wrapbuf, sizeof(srv->wrapbuf));
 		wbuf_put_u16(&o, 0);
 		if (ovpn_tls_crypt_wrap(&srv->tc, w->data + 2, w->len - 2, ++srv->tc_pid,
-					srv->tc_time, &o) != E_OK)
+		                        srv->tc_time, &o) != E_OK)
 			return;
 		w = &o;
 	}
@@ -101,15 +101,15 @@ void ovpn_server_send(struct ovpn_server *srv, struct ovpn_client *c, struct wbu
 
 /* Answer a client reset without creating any state. */
 static void ovpn_reset_reply(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
-			     struct ovpn_tcp_conn *conn, const struct ovpn_ctl *p)
+                             struct ovpn_tcp_conn *conn, const struct ovpn_ctl *p)
 {
 	struct ovpn_ctl r = {
-		.opcode = OVPN_P_CONTROL_HARD_RESET_SERVER_V2,
-		.sid = ovpn_cookie_make(&srv->cookie, sa, p->sid, clock_mono_ms()),
-		.n_acks = 1,
-		.acks = {p->msg_id},
-		.remote_sid = p->sid,
-		.msg_id = 0,
+	    .opcode = OVPN_P_CONTROL_HARD_RESET_SERVER_V2,
+	    .sid = ovpn_cookie_make(&srv->cookie, sa, p->sid, clock_mono_ms()),
+	    .n_acks = 1,
+	    .acks = {p->msg_id},
+	    .remote_sid = p->sid,
+	    .msg_id = 0,
 	};
 	struct wbuf w;
 
@@ -125,13 +125,13 @@ static void ovpn_reset_reply(struct ovpn_server *srv, const struct sockaddr *sa,
 /* --- client table ------------------------------------------------------------------------ */
 
 static bool ovpn_sa_equal(const struct sockaddr_storage *a, socklen_t al, const struct sockaddr *b,
-			  socklen_t bl)
+                          socklen_t bl)
 {
 	return al == bl && memcmp(a, b, al) == 0;
 }
 
 static struct ovpn_client *ovpn_client_by_sa(struct ovpn_server *srv, const struct sockaddr *sa,
-					     socklen_t salen)
+                                             socklen_t salen)
 {
 	for (unsigned i = 0; i < srv->cfg.max_clients; i++) {
 		struct ovpn_client *c = srv->by_peer[i];
@@ -175,11 +175,12 @@ void ovpn_server_client_gone(struct ovpn_server *srv, struct ovpn_client *c)
 	}
 }
 
-static void ovpn_client_accept(struct ovpn_server *srv, const struct sockaddr *sa,
-			       socklen_t salen, struct ovpn_tcp_conn *conn, const struct ovpn_ctl *p,
-			       uint32_t tc_pid, uint32_t tc_time)
+static void ovpn_client_accept(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
+                               struct ovpn_tcp_conn *conn, const struct ovpn_ctl *p,
+                               uint32_t tc_pid, uint32_t tc_time)
 {
-	struct ovpn_client *c = NULL, *old = conn ? conn->client : ovpn_client_by_sa(srv, sa, salen);
+	struct ovpn_client *c = NULL,
+	                   *old = conn ? conn->client : ovpn_client_by_sa(srv, sa, salen);
 
 	if (ovpn_cookie_verify(&srv->cookie, sa, p, clock_mono_ms()) != E_OK) {
 		if (log_ratelimit_ok(&srv->rl))
@@ -209,7 +210,7 @@ static void ovpn_client_accept(struct ovpn_server *srv, const struct sockaddr *s
  * keeps its session: once a packet from the new address authenticates, replies go there
  * ("float"; the replay window keeps a captured packet from moving the client). */
 static void ovpn_server_data(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
-			     struct ovpn_tcp_conn *conn, const uint8_t *pkt, size_t n)
+                             struct ovpn_tcp_conn *conn, const uint8_t *pkt, size_t n)
 {
 	struct ovpn_data_hdr h;
 	struct ovpn_client *c;
@@ -236,13 +237,13 @@ static void ovpn_server_data(struct ovpn_server *srv, const struct sockaddr *sa,
 		if (addr_from_sockaddr(sa, &c->info.remote_addr, &c->info.remote_port) == E_OK) {
 			addr_format(&c->info.remote_addr, a);
 			log_info("ovpn", "peer %u CN=%s: floated to %s port %u", c->info.peer_id,
-				 c->info.common_name, a, c->info.remote_port);
+			         c->info.common_name, a, c->info.remote_port);
 		}
 	}
 }
 
 static void ovpn_server_packet(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
-			       struct ovpn_tcp_conn *conn, const uint8_t *pkt, size_t n)
+                               struct ovpn_tcp_conn *conn, const uint8_t *pkt, size_t n)
 {
 	struct ovpn_ctl p;
 	uint8_t opcode = 0, key_id;
@@ -299,7 +300,7 @@ static void ovpn_udp_cb(struct ev_io *io, uint32_t revents)
 	for (int i = 0; i < OVPN_UDP_BURST; i++) {
 		socklen_t salen = sizeof(sa);
 		ssize_t n = recvfrom(srv->udp_fd, srv->rxbuf, sizeof(srv->rxbuf), 0,
-				     (struct sockaddr *)&sa, &salen);
+		                     (struct sockaddr *)&sa, &salen);
 		if (n < 0)
 			return;
 		ovpn_server_packet(srv, (struct sockaddr *)&sa, salen, NULL, srv->rxbuf, (size_t)n);
@@ -349,7 +350,7 @@ static bool ovpn_tcp_frames(struct ovpn_tcp_conn *conn)
 	rbuf_init(&stream, conn->rx, conn->rx_len);
 	while ((rc = ovpn_tcp_frame_next(&stream, &pkt)) == E_OK) {
 		ovpn_server_packet(conn->srv, (struct sockaddr *)&conn->sa, conn->salen, conn,
-				   rbuf_cur(&pkt), rbuf_remaining(&pkt));
+		                   rbuf_cur(&pkt), rbuf_remaining(&pkt));
 	}
 	size_t used = rbuf_offset(&stream);
 	memmove(conn->rx, conn->rx + used, conn->rx_len - used);
@@ -384,7 +385,7 @@ static void ovpn_tcp_accept_cb(struct ev_io *io, uint32_t revents)
 		struct sockaddr_storage sa;
 		socklen_t salen = sizeof(sa);
 		int fd = accept4(srv->tcp_fd, (struct sockaddr *)&sa, &salen,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		conn = calloc(1, sizeof(*conn));
@@ -430,8 +431,8 @@ static void ovpn_tun_cb(struct ev_io *io, uint32_t revents)
 		if (n <= 0)
 			return;
 		rbuf_init(&r, srv->rxbuf, (size_t)n);
-		if (rbuf_get_u8(&r, &vihl) != E_OK || (vihl >> 4) != 4 || rbuf_skip(&r, 15) != E_OK ||
-		    rbuf_get_u32(&r, &dst) != E_OK)
+		if (rbuf_get_u8(&r, &vihl) != E_OK || (vihl >> 4) != 4 ||
+		    rbuf_skip(&r, 15) != E_OK || rbuf_get_u32(&r, &dst) != E_OK)
 			continue;
 		uint32_t idx = dst - srv->pool_base;
 		if (dst < srv->pool_base || idx >= srv->pool_size || !srv->by_ip[idx])
@@ -479,8 +480,9 @@ static RESULT ovpn_server_socket(struct ovpn_server *srv)
 	}
 	sl = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-		srv->port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-							  : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		srv->port =
+		    ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+		                                  : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	if (type == SOCK_STREAM) {
 		srv->tcp_fd = fd;
 		ev_io_init(&srv->tcp_io, fd, EPOLLIN, ovpn_tcp_accept_cb, srv);
@@ -506,7 +508,7 @@ static RESULT ovpn_server_tun(struct ovpn_server *srv)
 }
 
 RESULT ovpn_server_new(struct ev_loop *loop, const struct ovpn_config *cfg,
-		       struct ovpn_server **out)
+                       struct ovpn_server **out)
 {
 	struct ovpn_server *srv = calloc(1, sizeof(*srv));
 	result_t rc;
@@ -520,7 +522,7 @@ RESULT ovpn_server_new(struct ev_loop *loop, const struct ovpn_config *cfg,
 	if (srv->cfg.max_clients == 0 || srv->cfg.max_clients > OVPN_PEER_ID_UNDEF)
 		srv->cfg.max_clients = 1024;
 	GUARD_OUT(rc, ovpn_cipher_list_parse(cfg->ciphers, srv->ciphers, OVPN_CIPHERS_MAX,
-					     &srv->n_ciphers));
+	                                     &srv->n_ciphers));
 	GUARD_OUT(rc, ovpn_cookie_init(&srv->cookie, cfg->hand_window_sec));
 	GUARD_OUT(rc, ovpn_server_pool(srv));
 	GUARD_OUT(rc, ovpn_tls_ctx_new(cfg, &srv->ssl_ctx));
@@ -538,8 +540,8 @@ RESULT ovpn_server_new(struct ev_loop *loop, const struct ovpn_config *cfg,
 	}
 	GUARD_OUT(rc, ovpn_server_tun(srv));
 	GUARD_OUT(rc, ovpn_server_socket(srv));
-	log_info("ovpn", "server listening on %s port %u, TUN %s", cfg->proto == OVPN_PROTO_TCP ? "tcp" : "udp",
-		 srv->port, srv->tun_name);
+	log_info("ovpn", "server listening on %s port %u, TUN %s",
+	         cfg->proto == OVPN_PROTO_TCP ? "tcp" : "udp", srv->port, srv->tun_name);
 	*out = srv;
 	return E_OK;
 out:
@@ -594,8 +596,7 @@ const char *ovpn_server_tun_name(const struct ovpn_server *srv)
 	return srv->tun_name;
 }
 
-size_t ovpn_server_clients(const struct ovpn_server *srv, struct ovpn_client_info *out,
-			   size_t cap)
+size_t ovpn_server_clients(const struct ovpn_server *srv, struct ovpn_client_info *out, size_t cap)
 {
 	size_t n = 0;
 	for (unsigned i = 0; i < srv->cfg.max_clients && n < cap; i++) {
@@ -608,7 +609,8 @@ size_t ovpn_server_clients(const struct ovpn_server *srv, struct ovpn_client_inf
 
 RESULT ovpn_server_client_kill(struct ovpn_server *srv, uint32_t peer_id, const char *reason)
 {
-	if (peer_id >= srv->cfg.max_clients || !srv->by_peer[peer_id] || srv->by_peer[peer_id]->dead)
+	if (peer_id >= srv->cfg.max_clients || !srv->by_peer[peer_id] ||
+	    srv->by_peer[peer_id]->dead)
 		return E_NOTFOUND;
 	struct ovpn_client *c = srv->by_peer[peer_id];
 	char msg[128];

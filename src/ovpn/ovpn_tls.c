@@ -96,7 +96,7 @@ static void ovpn_tls_peer_cn(struct ovpn_client *c, SSL *ssl)
 	X509_NAME *n = X509_get_subject_name(peer);
 	if (n)
 		(void)X509_NAME_get_text_by_NID(n, NID_commonName, c->info.common_name,
-						sizeof(c->info.common_name));
+		                                sizeof(c->info.common_name));
 	X509_free(peer);
 }
 
@@ -106,8 +106,8 @@ static RESULT ovpn_tls_handshake(struct ovpn_client *c, struct ovpn_ks *ks)
 	if (r == 1) {
 		ovpn_tls_peer_cn(c, ks->ssl);
 		log_info("ovpn", "peer %u key %u: %s %s handshake done, client CN=%s",
-			 c->info.peer_id, ks->key_id, SSL_get_version(ks->ssl),
-			 SSL_get_cipher_name(ks->ssl), c->info.common_name);
+		         c->info.peer_id, ks->key_id, SSL_get_version(ks->ssl),
+		         SSL_get_cipher_name(ks->ssl), c->info.common_name);
 		ks->state = OVPN_KS_KM2;
 		return E_OK;
 	}
@@ -116,8 +116,8 @@ static RESULT ovpn_tls_handshake(struct ovpn_client *c, struct ovpn_ks *ks)
 		return E_OK;
 	long v = SSL_get_verify_result(ks->ssl);
 	log_warn("ovpn", "peer %u key %u: TLS handshake failed%s%s", c->info.peer_id, ks->key_id,
-		 v != X509_V_OK ? ": client certificate: " : "",
-		 v != X509_V_OK ? X509_verify_cert_error_string(v) : "");
+	         v != X509_V_OK ? ": client certificate: " : "",
+	         v != X509_V_OK ? X509_verify_cert_error_string(v) : "");
 	ovpn_tls_log_errors("TLS");
 	return E_OVPN_TLS;
 }

@@ -32,7 +32,8 @@ RESULT ovpn_static_key_parse(const char *text, uint8_t key[OVPN_STATIC_KEY_LEN])
 		hex[n++] = *p;
 	}
 	hex[n] = '\0';
-	rc = n == 2 * OVPN_STATIC_KEY_LEN ? hex_decode(hex, key, OVPN_STATIC_KEY_LEN, &got) : E_PARSE;
+	rc = n == 2 * OVPN_STATIC_KEY_LEN ? hex_decode(hex, key, OVPN_STATIC_KEY_LEN, &got)
+	                                  : E_PARSE;
 	secret_wipe(hex, sizeof(hex));
 	return rc == E_OK && got == OVPN_STATIC_KEY_LEN ? E_OK : E_PARSE;
 }
@@ -55,7 +56,7 @@ RESULT ovpn_static_key_load(const char *path, uint8_t key[OVPN_STATIC_KEY_LEN])
 }
 
 void ovpn_tls_crypt_init(struct ovpn_tls_crypt *tc, const uint8_t key[OVPN_STATIC_KEY_LEN],
-			 bool server)
+                         bool server)
 {
 	/* key[i] = 128 octets: cipher[64] then hmac[64]. */
 	const uint8_t *k0 = key, *k1 = key + 128;
@@ -73,18 +74,19 @@ void ovpn_tls_crypt_fini(struct ovpn_tls_crypt *tc)
 }
 
 static RESULT ovpn_tc_tag(const uint8_t ka[32], const uint8_t *hdr, size_t hdr_len,
-			  const uint8_t *pt, size_t pt_len, uint8_t tag[OVPN_TLS_CRYPT_TAG_LEN])
+                          const uint8_t *pt, size_t pt_len, uint8_t tag[OVPN_TLS_CRYPT_TAG_LEN])
 {
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+	    OSSL_PARAM_construct_end(),
 	};
 	size_t out = 0;
 	result_t rc = E_CRYPTO;
 
-	if (ctx && EVP_MAC_init(ctx, ka, 32, params) == 1 && EVP_MAC_update(ctx, hdr, hdr_len) == 1 &&
+	if (ctx && EVP_MAC_init(ctx, ka, 32, params) == 1 &&
+	    EVP_MAC_update(ctx, hdr, hdr_len) == 1 &&
 	    (pt_len == 0 || EVP_MAC_update(ctx, pt, pt_len) == 1) &&
 	    EVP_MAC_final(ctx, tag, &out, OVPN_TLS_CRYPT_TAG_LEN) == 1 &&
 	    out == OVPN_TLS_CRYPT_TAG_LEN)
@@ -94,8 +96,8 @@ static RESULT ovpn_tc_tag(const uint8_t ka[32], const uint8_t *hdr, size_t hdr_l
 	return rc;
 }
 
-static RESULT ovpn_tc_ctr(const uint8_t ke[32], const uint8_t iv[16], const uint8_t *in,
-			  size_t n, uint8_t *out)
+static RESULT ovpn_tc_ctr(const uint8_t ke[32], const uint8_t iv[16], const uint8_t *in, size_t n,
+                          uint8_t *out)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int l1 = 0, l2 = 0;
@@ -110,7 +112,7 @@ static RESULT ovpn_tc_ctr(const uint8_t ke[32], const uint8_t iv[16], const uint
 }
 
 RESULT ovpn_tls_crypt_unwrap(const struct ovpn_tls_crypt *tc, const uint8_t *pkt, size_t n,
-			     struct wbuf *out, uint32_t *pid, uint32_t *net_time)
+                             struct wbuf *out, uint32_t *pid, uint32_t *net_time)
 {
 	struct rbuf r;
 	const uint8_t *hdr, *tag, *ct = NULL;
@@ -145,7 +147,7 @@ RESULT ovpn_tls_crypt_unwrap(const struct ovpn_tls_crypt *tc, const uint8_t *pkt
 }
 
 RESULT ovpn_tls_crypt_wrap(const struct ovpn_tls_crypt *tc, const uint8_t *plain, size_t n,
-			   uint32_t pid, uint32_t net_time, struct wbuf *out)
+                           uint32_t pid, uint32_t net_time, struct wbuf *out)
 {
 	struct rbuf r;
 	const uint8_t *opsid, *pt = NULL;

@@ -41,15 +41,15 @@ RESULT ovpn_static_key_parse(const char *text, uint8_t key[OVPN_STATIC_KEY_LEN])
 RESULT ovpn_static_key_load(const char *path, uint8_t key[OVPN_STATIC_KEY_LEN]);
 
 void ovpn_tls_crypt_init(struct ovpn_tls_crypt *tc, const uint8_t key[OVPN_STATIC_KEY_LEN],
-			 bool server);
+                         bool server);
 void ovpn_tls_crypt_fini(struct ovpn_tls_crypt *tc);
 
 /* Unwrap a received packet; the plain control packet (op | sid | plaintext) is appended to
  * out, ready for ovpn_ctl_parse. pid/net_time returned for the caller's replay check. */
 RESULT ovpn_tls_crypt_unwrap(const struct ovpn_tls_crypt *tc, const uint8_t *pkt, size_t n,
-			     struct wbuf *out, uint32_t *pid, uint32_t *net_time);
+                             struct wbuf *out, uint32_t *pid, uint32_t *net_time);
 /* Wrap a plain control packet (op | sid | rest) into out. */
 RESULT ovpn_tls_crypt_wrap(const struct ovpn_tls_crypt *tc, const uint8_t *plain, size_t n,
-			   uint32_t pid, uint32_t net_time, struct wbuf *out);
+                           uint32_t pid, uint32_t net_time, struct wbuf *out);
 
 #endif

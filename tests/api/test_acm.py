@@ -158,6 +158,26 @@ class AcmTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertEqual(acm.list_certificates()["CertificateSummaryList"], [])
 
+    def test_local_import_tool(self):
+        """gatehouse-acm import writes the daemon's store; the API then lists it."""
+        import subprocess
+        tool = os.path.join(os.path.dirname(ghapi.GATEHOUSED), "gatehouse-acm")
+        p = self.pki
+        self.srv.stop()
+        out = subprocess.run([tool, "import", "--data-dir", self.srv.data,
+                              "--certificate", p.server_crt, "--private-key", p.server_key,
+                              "--certificate-chain", p.ca_crt], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        arn = out.stdout.strip()
+        bad = subprocess.run([tool, "import", "--data-dir", self.srv.data,
+                              "--certificate", p.server_crt, "--private-key", p.other_key],
+                             capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("does not match", bad.stderr)
+        self.srv.start()
+        rc, out, _ = self.srv.cli(["acm", "list-certificates"], v2=True)
+        self.assertEqual([c["CertificateArn"] for c in out["CertificateSummaryList"]], [arn])
+
     @staticmethod
     def _deleted(acm, arn):
         return not acm.describe_certificate(CertificateArn=arn)["Certificate"]["InUseBy"]

@@ -57,6 +57,7 @@ peer() {
 	encap-gso) args+=(--encap --no-offload) ;;
 	offload) args+=(--encap) ;;
 	esac
+	[ -z "${GH_PEER_EXTRA:-}" ] || args+=($GH_PEER_EXTRA)
 	[ "${10}" = - ] || args+=(--ikey-out "${10}")
 	[ "${13}" = - ] || args+=(--ikey-in "${13}")
 	# not through nsx (a function): the background job must be dp_peer itself, so that
@@ -196,5 +197,24 @@ stop_peer "$pb" "$lb"
 [ "$(stat_of "$lb" drop_auth)" -ge 2 ] || fail "bad key: no ICV failures counted: $(grep drop_ "$lb")"
 [ "$(stat_of "$lb" rx_packets)" = 0 ] || fail "bad key: packets were delivered"
 pass "wrong key: dropped with ICV failures ($(stat_of "$lb" drop_auth))"
+
+# Inbound source check (--strict-source on b): a packet from a source a routes into the tunnel
+# but b does not route back into it (10.9.9.9) is dropped after decryption.
+addr_add a lo 10.9.9.9/32
+la=$GH_TMP/a-src.log lb=$GH_TMP/b-src.log
+peer a 192.0.2.1 192.0.2.2 169.254.10.1/30 10.2.0.0/24 offload gcm128 \
+	0x1001 "$KA_GCM128" - 0x2001 "$KB_GCM128" - "$la"
+pa=$PEER_PID
+GH_PEER_EXTRA=--strict-source peer b 192.0.2.2 192.0.2.1 169.254.10.2/30 10.1.0.0/24 offload \
+	gcm128 0x2001 "$KB_GCM128" - 0x1001 "$KA_GCM128" - "$lb"
+pb=$PEER_PID
+wait_for 10 grep -q "up on" "$la" || fail "source check: peer a did not start"
+wait_for 10 grep -q "up on" "$lb" || fail "source check: peer b did not start"
+nsx a ping -c 2 -i 0.2 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null || fail "source check: routed source refused"
+nsx a ping -c 2 -i 0.2 -W 1 -I 10.9.9.9 10.2.0.1 >/dev/null 2>&1
+stop_peer "$pa" "$la"
+stop_peer "$pb" "$lb"
+[ "$(stat_of "$lb" drop_policy)" -ge 2 ] || fail "source check: spoofed source not dropped: $(grep drop_ "$lb")"
+pass "strict source check: 10.9.9.9 dropped after decryption ($(stat_of "$lb" drop_policy)), 10.1.0.1 accepted"
 
 echo "dp_esp_loop: $GH_PASSES passed, 0 failed"

@@ -5,6 +5,8 @@
 # removes the old one (dp_sa_remove, freed after the grace period). A ping stream at 50/s and
 # an 8 MiB TCP transfer run across both steps: no ping may be lost, the transfer must arrive
 # intact, b must have decrypted packets on both inbound SAs, and a's new SA must be active.
+# The old SA has a 200-packet soft lifetime: its "rekey now" event reaches the control thread
+# (eventfd in the event loop) exactly once.
 #
 #   ns "a" (dp_peer, out 0x1001 -> 0x1002)  ==== ESP-in-UDP 4500 ====  ns "b" (in 0x1001 + 0x1002)
 #   lo 10.1.0.1/32, a0 192.0.2.1/24          ------ veth ------       lo 10.2.0.1/32, b0 192.0.2.2/24
@@ -29,7 +31,8 @@ la=$GH_TMP/a.log lb=$GH_TMP/b.log
 
 ip netns exec "$(ns_name a)" "$DP_PEER" --tun ghtun --local 192.0.2.1 --remote 192.0.2.2 --encap \
 	--alg gcm128 --spi-out 0x1001 --key-out $K1 --spi-in 0x2001 --key-in $K2 \
-	--spi-out2 0x1002 --key-out2 $K3 --inside 169.254.10.1/30 --route 10.2.0.0/24 >"$la" 2>&1 &
+	--spi-out2 0x1002 --key-out2 $K3 --soft-packets 200 \
+	--inside 169.254.10.1/30 --route 10.2.0.0/24 >"$la" 2>&1 &
 pa=$!
 GH_PIDS+=($pa)
 ip netns exec "$(ns_name b)" "$DP_PEER" --tun ghtun --local 192.0.2.2 --remote 192.0.2.1 --encap \
@@ -85,6 +88,9 @@ kill -INT $pa $pb
 wait_for 10 grep -q "^sa_out2" "$la" || fail "a printed no counters: $(cat "$la")"
 wait_for 10 grep -q "^sa_in2" "$lb" || fail "b printed no counters: $(cat "$lb")"
 grep -q "outbound SA 00001001 gone" "$la" || fail "old outbound SA still installed"
+[ "$(grep -c "^event: soft tunnel=1 spi=00001001 dir=out" "$la")" = 1 ] ||
+	fail "soft lifetime (200 packets) not signalled exactly once: $(grep event "$la")"
+pass "the old SA's soft lifetime (200 packets) reached the control thread once"
 grep -q "^sa_out2 packets=[1-9][0-9]* active=1" "$la" || fail "new SA not active: $(grep sa_ "$la")"
 old=$(grep -o "^sa_in packets=[0-9]*" "$lb" | cut -d= -f2)
 new=$(grep -o "^sa_in2 packets=[0-9]*" "$lb" | cut -d= -f2)

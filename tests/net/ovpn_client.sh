@@ -10,8 +10,8 @@
 #   1. openvpn --client with a certificate from our CA completes initialisation and gets an
 #      address from the client CIDR 10.8.0.0/24 (pushed ifconfig, topology subnet);
 #   2. it pings 10.99.0.2 in [lan] through the pushed route 10.99.0.0/24, but not 10.99.0.3,
-#      which the authorization hook denies; a second client gets another address and the two
-#      reach each other (forwarding by inner destination);
+#      which the authorization hook denies; a second client (TLS 1.2) gets another address and
+#      the two reach each other (forwarding by inner destination);
 #   3. a bounded TCP transfer (iperf3 -n) to [lan] completes;
 #   4. with reneg-sec 10 on the client, a transfer that spans renegotiations completes and the
 #      server installed the renegotiated key.
@@ -78,17 +78,17 @@ openssl ca -batch -config "$PKI/ca.cnf" -gencrl -out "$PKI/crl.pem" >/dev/null 2
 openvpn --genkey secret "$PKI/tc.key" >/dev/null 2>&1 || fail "openvpn --genkey secret"
 note "throwaway PKI in $PKI"
 
-ns_add cli
-ns_add srv
-ns_add lan
-link_add cli eth0 192.0.2.2/24 srv eth0 192.0.2.1/24
-link_add srv eth1 10.99.0.1/24 lan eth0 10.99.0.2/24
-ns_add cli2
-link_add cli2 eth0 198.51.100.2/24 srv eth2 198.51.100.1/24
-route_add cli2 192.0.2.0/24 198.51.100.1
-forwarding_on srv
-route_add lan 10.8.0.0/24 10.99.0.1
-addr_add lan eth0 10.99.0.3/24
+ns_add ovcli
+ns_add ovsrv
+ns_add ovlan
+link_add ovcli eth0 192.0.2.2/24 ovsrv eth0 192.0.2.1/24
+link_add ovsrv eth1 10.99.0.1/24 ovlan eth0 10.99.0.2/24
+ns_add ovcli2
+link_add ovcli2 eth0 198.51.100.2/24 ovsrv eth2 198.51.100.1/24
+route_add ovcli2 192.0.2.0/24 198.51.100.1
+forwarding_on ovsrv
+route_add ovlan 10.8.0.0/24 10.99.0.1
+addr_add ovlan eth0 10.99.0.3/24
 
 profile() { # PROTO CERT EXTRA -> path
 	local f=$GH_TMP/$2-$1.ovpn
@@ -125,7 +125,7 @@ SRV_PID=
 run_server() { # PROTO LOG [extra flags...]
 	local proto=$1 log=$2
 	shift 2
-	start srv "$log" "$SERVER_BIN" --proto "$proto" --listen 192.0.2.1 --port 1194 --cert "$PKI/server.crt" \
+	start ovsrv "$log" "$SERVER_BIN" --proto "$proto" --listen 192.0.2.1 --port 1194 --cert "$PKI/server.crt" \
 		--key "$PKI/server.key" --ca "$PKI/ca.crt" --cidr 10.8.0.0/24 --route 10.99.0.0/24 \
 		--dns 10.99.0.2 --split --tun ghovpn0 "$@"
 	SRV_PID=$LAST_PID
@@ -143,6 +143,20 @@ stop_pid() { # PID
 	true
 }
 
+# A bounded iperf3 transfer from [cli] to [lan] through the tunnel; the one-off iperf3 server
+# is gone afterwards, so the next call cannot meet a busy one.
+iperf_through() { # TAG TIMEOUT iperf3-client-args...
+	local tag=$1 to=$2 spid rc
+	shift 2
+	start ovlan "$GH_TMP/iperf-s-$tag.log" iperf3 -s -1 -B 10.99.0.2
+	spid=$LAST_PID
+	wait_for 5 nsx ovlan sh -c "ss -ltn | grep -q '10.99.0.2:5201'" || fail "iperf3 server did not start"
+	nsx ovcli timeout "$to" iperf3 -c 10.99.0.2 "$@" >"$GH_TMP/iperf-c-$tag.log" 2>&1
+	rc=$?
+	stop_pid "$spid"
+	return $rc
+}
+
 client_up() { # LOG
 	grep -q "Initialization Sequence Completed" "$1"
 }
@@ -155,10 +169,10 @@ scenario() { # PROTO
 
 	exitn=""
 	[ "$proto" = udp ] && exitn="explicit-exit-notify 1"
-	start cli "$clog" openvpn --config "$(profile "$proto" client1 "$exitn")"
+	start ovcli "$clog" openvpn --config "$(profile "$proto" client1 "$exitn")"
 	cpid=$LAST_PID
 	wait_for 30 client_up "$clog" || fail "$proto: client did not connect: $(grep -E 'ERROR|error|TLS' "$clog" | tail -5) / server: $(tail -5 "$slog")"
-	addr=$(nsx cli ip -4 -o addr show dev tun0 | awk '{print $4}')
+	addr=$(nsx ovcli ip -4 -o addr show dev tun0 | awk '{print $4}')
 	case "$addr" in
 	10.8.0.*/24) pass "$proto: openvpn client connected, got $addr from the client CIDR" ;;
 	*) fail "$proto: client address '$addr' not from 10.8.0.0/24" ;;
@@ -168,27 +182,26 @@ scenario() { # PROTO
 	note "$(grep -o 'Control Channel: .*' "$clog" | head -1)"
 	note "$(grep -o 'Data Channel: .*' "$clog" | head -1)"
 
-	nsx cli ping -c 3 -W 2 10.99.0.2 >"$GH_TMP/ping-$proto.out" 2>&1 ||
+	nsx ovcli ping -c 3 -W 2 10.99.0.2 >"$GH_TMP/ping-$proto.out" 2>&1 ||
 		fail "$proto: ping 10.99.0.2 through the tunnel failed: $(cat "$GH_TMP/ping-$proto.out")"
 	pass "$proto: ping to 10.99.0.2 behind the server through the pushed route"
-	nsx cli ping -c 2 -W 1 10.99.0.3 >/dev/null 2>&1 && fail "$proto: 10.99.0.3 reachable although denied"
+	nsx ovcli ping -c 2 -W 1 10.99.0.3 >/dev/null 2>&1 && fail "$proto: 10.99.0.3 reachable although denied"
 	pass "$proto: authorization hook refused traffic to 10.99.0.3"
 
 	local c2log=$GH_TMP/client2-$proto.log c2pid addr2
-	start cli2 "$c2log" openvpn --config "$(profile "$proto" client2 "")"
+	start ovcli2 "$c2log" openvpn --config "$(profile "$proto" client2 "tls-version-max 1.2")"
 	c2pid=$LAST_PID
 	wait_for 30 client_up "$c2log" || fail "$proto: second client did not connect"
-	addr2=$(nsx cli2 ip -4 -o addr show dev tun0 | awk '{print $4}')
+	grep -q "Control Channel: TLSv1.2" "$c2log" || fail "$proto: second client did not use TLS 1.2"
+	addr2=$(nsx ovcli2 ip -4 -o addr show dev tun0 | awk '{print $4}')
 	[ "${addr2%/*}" != "${addr%/*}" ] || fail "$proto: both clients got $addr"
-	nsx cli2 ping -c 2 -W 2 "${addr%/*}" >/dev/null 2>&1 ||
+	nsx ovcli2 ping -c 2 -W 2 "${addr%/*}" >/dev/null 2>&1 ||
 		fail "$proto: client 2 ($addr2) cannot reach client 1 at $addr"
-	pass "$proto: second client got $addr2; client 2 -> client 1 through the server works"
+	pass "$proto: second client (TLS 1.2) got $addr2; client 2 -> client 1 through the server works"
 	stop_pid "$c2pid"
 
-	start lan "$GH_TMP/iperf-s-$proto.log" iperf3 -s -1 -B 10.99.0.2
-	wait_for 5 nsx lan sh -c "ss -ltn | grep -q ':5201'" || fail "iperf3 server did not start"
-	nsx cli timeout 60 iperf3 -c 10.99.0.2 -n 8M >"$GH_TMP/iperf-c-$proto.log" 2>&1 ||
-		fail "$proto: 8 MiB TCP transfer failed: $(tail -3 "$GH_TMP/iperf-c-$proto.log")"
+	iperf_through "$proto-1" 60 -n 8M ||
+		fail "$proto: 8 MiB TCP transfer failed: $(tail -3 "$GH_TMP/iperf-c-$proto-1.log")"
 	pass "$proto: bounded TCP transfer (8 MiB) through the tunnel completed"
 	stop_pid "$cpid"
 	# UDP: explicit-exit-notify (EXIT over the control channel, cc-exit); TCP: the connection closes.
@@ -196,21 +209,19 @@ scenario() { # PROTO
 	pass "$proto: client exit noticed: $(grep "DISCONNECTED.*cn=client1" "$slog" | head -1 | sed 's/.*\(in=.*\)/\1/')"
 
 	# Renegotiation: the client renegotiates every 10 s while data flows.
-	start cli "$rlog" openvpn --config "$(profile "$proto" client1 "reneg-sec 10")"
+	start ovcli "$rlog" openvpn --config "$(profile "$proto" client1 "reneg-sec 10")"
 	cpid=$LAST_PID
 	wait_for 30 client_up "$rlog" || fail "$proto: reneg client did not connect"
-	start lan "$GH_TMP/iperf-s2-$proto.log" iperf3 -s -1 -B 10.99.0.2
-	wait_for 5 nsx lan sh -c "ss -ltn | grep -q ':5201'" || fail "iperf3 server did not start"
-	nsx cli timeout 90 iperf3 -c 10.99.0.2 -t 25 -b 4M >"$GH_TMP/iperf-c2-$proto.log" 2>&1 ||
-		fail "$proto: transfer across renegotiation failed: $(tail -3 "$GH_TMP/iperf-c2-$proto.log")"
+	iperf_through "$proto-2" 90 -t 25 -b 4M ||
+		fail "$proto: transfer across renegotiation failed: $(tail -3 "$GH_TMP/iperf-c-$proto-2.log")"
 	grep -q "renegotiates, key" "$slog" || fail "$proto: no renegotiation seen by the server"
 	grep -q "key [1-7] active" "$slog" || fail "$proto: renegotiated key never became active"
-	nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping after renegotiation failed"
+	nsx ovcli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping after renegotiation failed"
 	pass "$proto: transfer across client renegotiation (reneg-sec 10) completed, $(grep -c 'renegotiates, key' "$slog") soft resets"
 	stop_pid "$cpid"
 
 	# A certificate from another CA is refused.
-	start cli "$GH_TMP/rogue-$proto.log" openvpn --config "$(profile "$proto" rogue "")"
+	start ovcli "$GH_TMP/rogue-$proto.log" openvpn --config "$(profile "$proto" rogue "")"
 	cpid=$LAST_PID
 	wait_for 30 grep -q "TLS handshake failed" "$slog" || fail "$proto: server did not refuse the rogue certificate"
 	sleep 1
@@ -228,7 +239,7 @@ scenario() { # PROTO
 cookie_probe() { # SERVER_LOG
 	local before after out
 	before=$(grep -c "handshake done\|TLS handshake failed" "$1")
-	out=$(nsx cli python3 - <<'PY' 2>&1
+	out=$(nsx ovcli python3 - <<'PY' 2>&1
 import os, socket, struct, sys
 srv = ("192.0.2.1", 1194)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -267,20 +278,20 @@ tls_crypt() { # PROTO
 	local proto=$1 slog=$GH_TMP/server3-$1.log clog=$GH_TMP/tc-$1.log cpid
 	note "== $proto, tls-crypt"
 	run_server "$proto" "$slog" --tls-crypt "$PKI/tc.key" --ciphers AES-256-GCM:CHACHA20-POLY1305
-	start cli "$clog" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key")"
+	start ovcli "$clog" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key")"
 	cpid=$LAST_PID
 	wait_for 30 client_up "$clog" || fail "$proto: tls-crypt client did not connect: $(tail -5 "$slog")"
-	nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping over the tls-crypt session failed"
+	nsx ovcli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping over the tls-crypt session failed"
 	pass "$proto: tls-crypt client connected and pings through the tunnel"
 	stop_pid "$cpid"
-	start cli "$GH_TMP/notc-$proto.log" openvpn --config "$(profile "$proto" client1 "hand-window 5")"
+	start ovcli "$GH_TMP/notc-$proto.log" openvpn --config "$(profile "$proto" client1 "hand-window 5")"
 	cpid=$LAST_PID
 	wait_for 30 grep -q "TLS key negotiation failed" "$GH_TMP/notc-$proto.log" ||
 		fail "$proto: client without the tls-crypt key did not give up"
 	[ "$(grep -c 'handshake done' "$slog")" = 1 ] || fail "$proto: server answered a client without the tls-crypt key"
 	pass "$proto: client without the tls-crypt key got no answer"
 	stop_pid "$cpid"
-	start cli "$GH_TMP/nocipher-$proto.log" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key
+	start ovcli "$GH_TMP/nocipher-$proto.log" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key
 data-ciphers AES-128-GCM")"
 	cpid=$LAST_PID
 	wait_for 30 grep -q "AUTH_FAILED" "$GH_TMP/nocipher-$proto.log" ||
@@ -298,38 +309,36 @@ aws_like() { # PROTO
 	local many=() i
 	for i in $(seq 0 59); do many+=(--route "10.200.$i.0/24"); done
 	run_server "$proto" "$slog" --reneg-sec 8 --no-ekm --crl "$PKI/crl.pem" "${many[@]}"
-	start cli "$clog" openvpn --config "$(profile "$proto" client1 "reneg-sec 0
+	start ovcli "$clog" openvpn --config "$(profile "$proto" client1 "reneg-sec 0
 data-ciphers CHACHA20-POLY1305")"
 	cpid=$LAST_PID
 	wait_for 30 client_up "$clog" || fail "$proto: client did not connect to the CRL server: $(tail -5 "$slog")"
 	grep -q "Data Channel: cipher 'CHACHA20-POLY1305'" "$clog" || fail "$proto: CHACHA20-POLY1305 not negotiated"
 	grep -q "cipher CHACHA20-POLY1305, keys from TLS1-PRF" "$slog" || fail "$proto: server did not use TLS1-PRF keys"
 	pass "$proto: client offering only CHACHA20-POLY1305 connected, data keys from the legacy TLS1-PRF"
-	[ "$(nsx cli ip -4 route show | grep -c '^10\.200\.[0-9]*\.0/24 .*dev tun0')" = 60 ] ||
-		fail "$proto: not all 60 pushed routes installed: $(nsx cli ip -4 route show | grep -c '^10\.200\.')"
+	[ "$(nsx ovcli ip -4 route show | grep -c '^10\.200\.[0-9]*\.0/24 .*dev tun0')" = 60 ] ||
+		fail "$proto: not all 60 pushed routes installed: $(nsx ovcli ip -4 route show | grep -c '^10\.200\.')"
 	grep -q "push-continuation 2" "$clog" || fail "$proto: option list was not split"
 	pass "$proto: 60 extra routes pushed in $(grep -c "Received control message: 'PUSH_REPLY" "$clog") PUSH_REPLY messages, all installed"
-	start lan "$GH_TMP/iperf-s3-$proto.log" iperf3 -s -1 -B 10.99.0.2
-	wait_for 5 nsx lan sh -c "ss -ltn | grep -q ':5201'" || fail "iperf3 server did not start"
-	nsx cli timeout 90 iperf3 -c 10.99.0.2 -t 20 -b 4M >"$GH_TMP/iperf-c3-$proto.log" 2>&1 ||
-		fail "$proto: transfer across server renegotiation failed: $(tail -3 "$GH_TMP/iperf-c3-$proto.log")"
+	iperf_through "$proto-3" 90 -t 20 -b 4M ||
+		fail "$proto: transfer across server renegotiation failed: $(tail -3 "$GH_TMP/iperf-c-$proto-3.log")"
 	grep -q "server renegotiates, key" "$slog" || fail "$proto: server never renegotiated"
 	grep -q "key [1-7] active" "$slog" || fail "$proto: server-renegotiated key never became active"
-	nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping after server renegotiation failed"
-	nsx cli ping -c 2 -W 2 10.99.0.3 >/dev/null 2>&1 || fail "$proto: 10.99.0.3 unreachable without --deny"
+	nsx ovcli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping after server renegotiation failed"
+	nsx ovcli ping -c 2 -W 2 10.99.0.3 >/dev/null 2>&1 || fail "$proto: 10.99.0.3 unreachable without --deny"
 	pass "$proto: transfer across $(grep -c 'server renegotiates, key' "$slog") server-driven renegotiations (reneg-sec 8) completed"
 
 	if [ "$proto" = udp ]; then
 		# NAT rebinding: the client's packets now leave from another address; DATA_V2 carries
 		# the peer-id, so the session follows once a packet from there authenticates.
-		addr_add cli eth0 192.0.2.3/24
-		nsx cli ip route replace 192.0.2.0/24 dev eth0 src 192.0.2.3
-		nsx cli ping -c 3 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "udp: ping after the client address changed failed"
+		addr_add ovcli eth0 192.0.2.3/24
+		nsx ovcli ip route replace 192.0.2.0/24 dev eth0 src 192.0.2.3
+		nsx ovcli ping -c 3 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "udp: ping after the client address changed failed"
 		grep -q "floated to 192.0.2.3" "$slog" || fail "udp: server did not follow the client to 192.0.2.3"
 		pass "udp: client address change (float) followed: $(grep -o 'floated to .*' "$slog" | head -1)"
-		nsx cli ip route replace 192.0.2.0/24 dev eth0 src 192.0.2.2
-		nsx cli ip addr del 192.0.2.3/24 dev eth0
-		nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "udp: ping after moving back failed"
+		nsx ovcli ip route replace 192.0.2.0/24 dev eth0 src 192.0.2.2
+		nsx ovcli ip addr del 192.0.2.3/24 dev eth0
+		nsx ovcli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "udp: ping after moving back failed"
 	fi
 
 	[ "$proto" = udp ] && cookie_probe "$slog"
@@ -339,7 +348,7 @@ data-ciphers CHACHA20-POLY1305")"
 	grep -q "Halt command was pushed by server" "$clog" || fail "$proto: client did not receive HALT"
 	pass "$proto: client terminated by the server (HALT) exited"
 
-	start cli "$GH_TMP/revoked-$proto.log" openvpn --config "$(profile "$proto" revoked "")"
+	start ovcli "$GH_TMP/revoked-$proto.log" openvpn --config "$(profile "$proto" revoked "")"
 	cpid=$LAST_PID
 	wait_for 30 grep -q "certificate revoked" "$slog" || fail "$proto: revoked certificate not refused: $(tail -3 "$slog")"
 	client_up "$GH_TMP/revoked-$proto.log" && fail "$proto: revoked client connected"

@@ -12,7 +12,8 @@
  *
  * Rekey (make-before-break) test: --spi-in2/--key-in2 installs a second inbound SA at start;
  * --spi-out2/--key-out2 a second outbound SA on SIGUSR1 (it takes over the traffic), and
- * SIGUSR2 then removes the first outbound SA.
+ * SIGUSR2 then removes the first outbound SA. --soft-packets / --hard-packets set the first
+ * outbound SA's lifetimes; data-plane events are printed as "event: soft|hard|exhausted ...".
  * Test tool only: keys on the command line are fine here and nowhere else.
  */
 #include <getopt.h>
@@ -91,6 +92,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{"route", 1, 0, 'R'},   {"mtu", 1, 0, 'm'},     {"no-gso", 0, 0, 'g'},
 		{"no-gro", 0, 0, 'G'},     {"window", 1, 0, 'w'},  {"no-offload", 0, 0, 'O'},
 		{"spi-out2", 1, 0, '1'}, {"key-out2", 1, 0, '2'}, {"ikey-out2", 1, 0, '3'},
+		{"strict-source", 0, 0, '9'}, {"soft-packets", 1, 0, '7'}, {"hard-packets", 1, 0, '8'},
 		{"spi-in2", 1, 0, '4'},  {"key-in2", 1, 0, '5'},  {"ikey-in2", 1, 0, '6'},
 		{0, 0, 0, 0}};
 	int c;
@@ -183,6 +185,15 @@ static void parse(int argc, char **argv, struct opts *o)
 			hex_arg(optarg, o->in2.integ_key, sizeof(o->in2.integ_key),
 				&o->in2.integ_key_len);
 			break;
+		case '9':
+			o->tun.strict_source = true;
+			break;
+		case '7':
+			o->out.soft_packets = strtoull(optarg, NULL, 0);
+			break;
+		case '8':
+			o->out.hard_packets = strtoull(optarg, NULL, 0);
+			break;
 		case 'w':
 			o->in.replay_window = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
@@ -219,6 +230,16 @@ static void on_usr2(struct ev_signal *s)
 	result_t rc = dp_sa_remove(the_dp, o->out.spi, ESP_DIR_OUT);
 
 	printf("rekey: outbound SA %08x removed: %s\n", o->out.spi, err_msg(rc));
+	fflush(stdout);
+}
+
+static void on_dp_event(void *arg, const struct dp_event *ev)
+{
+	static const char *names[] = {"", "soft", "hard", "exhausted"};
+
+	(void)arg;
+	printf("event: %s tunnel=%u spi=%08x dir=%s\n", names[ev->type], ev->tunnel, ev->spi,
+	       ev->dir == ESP_DIR_OUT ? "out" : "in");
 	fflush(stdout);
 }
 
@@ -304,6 +325,7 @@ static int run(struct opts *o)
 	}
 	the_dp = dp;
 	the_tunnel = h;
+	dp_set_event_cb(dp, on_dp_event, NULL);
 	for (unsigned i = 0; i < o->nroutes; i++)
 		if (dp_route_add(dp, &o->routes[i], h, 100) != E_OK) {
 			fprintf(stderr, "dp_peer: route %u failed\n", i);

@@ -3,7 +3,8 @@
  *
  *   ovpn_server --proto udp|tcp [--listen ADDR] [--port N] --cert F --key F --ca F [--crl F]
  *               --cidr 10.8.0.0/24 [--route P]... [--dns A]... [--split]
- *               [--ciphers LIST] [--reneg-sec N] [--tun NAME] [--no-ekm] [--tls-crypt F] [--deny P]... [--debug]
+ *               [--ciphers LIST] [--reneg-sec N] [--tun NAME] [--no-ekm] [--tls-crypt F] [--deny
+ * P]... [--debug]
  *
  * Logs connects/disconnects with counters; SIGTERM/SIGINT stop it, SIGUSR1 prints the clients,
  * SIGUSR2 terminates every client (ovpn_server_client_kill: HALT over the control channel).
@@ -89,13 +90,25 @@ static void hook_disconnected(void *arg, const struct ovpn_client_info *c, const
 static int parse_args(int argc, char **argv, struct ovpn_config *cfg)
 {
 	static const struct option opts[] = {
-		{"proto", 1, 0, 'P'},  {"listen", 1, 0, 'l'},	 {"port", 1, 0, 'p'},
-		{"cert", 1, 0, 'c'},   {"key", 1, 0, 'k'},	 {"ca", 1, 0, 'a'},
-		{"crl", 1, 0, 'r'},    {"cidr", 1, 0, 'n'},	 {"route", 1, 0, 'R'},
-		{"dns", 1, 0, 'd'},    {"split", 0, 0, 's'},	 {"ciphers", 1, 0, 'C'},
-		{"reneg-sec", 1, 0, 'g'}, {"tun", 1, 0, 't'}, {"debug", 0, 0, 'D'},
-		{"no-ekm", 0, 0, 'E'}, {"tls-crypt", 1, 0, 'T'}, {"deny", 1, 0, 'X'},
-		{0, 0, 0, 0},
+	    {"proto", 1, 0, 'P'},
+	    {"listen", 1, 0, 'l'},
+	    {"port", 1, 0, 'p'},
+	    {"cert", 1, 0, 'c'},
+	    {"key", 1, 0, 'k'},
+	    {"ca", 1, 0, 'a'},
+	    {"crl", 1, 0, 'r'},
+	    {"cidr", 1, 0, 'n'},
+	    {"route", 1, 0, 'R'},
+	    {"dns", 1, 0, 'd'},
+	    {"split", 0, 0, 's'},
+	    {"ciphers", 1, 0, 'C'},
+	    {"reneg-sec", 1, 0, 'g'},
+	    {"tun", 1, 0, 't'},
+	    {"debug", 0, 0, 'D'},
+	    {"no-ekm", 0, 0, 'E'},
+	    {"tls-crypt", 1, 0, 'T'},
+	    {"deny", 1, 0, 'X'},
+	    {0, 0, 0, 0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -107,11 +120,21 @@ static int parse_args(int argc, char **argv, struct ovpn_config *cfg)
 			if (addr_parse(optarg, &cfg->listen_addr) != E_OK)
 				return -1;
 			break;
-		case 'p': cfg->port = (uint16_t)atoi(optarg); break;
-		case 'c': cfg->cert_path = optarg; break;
-		case 'k': cfg->key_path = optarg; break;
-		case 'a': cfg->ca_path = optarg; break;
-		case 'r': cfg->crl_path = optarg; break;
+		case 'p':
+			cfg->port = (uint16_t)atoi(optarg);
+			break;
+		case 'c':
+			cfg->cert_path = optarg;
+			break;
+		case 'k':
+			cfg->key_path = optarg;
+			break;
+		case 'a':
+			cfg->ca_path = optarg;
+			break;
+		case 'r':
+			cfg->crl_path = optarg;
+			break;
 		case 'n':
 			if (prefix_parse(optarg, false, &cfg->client_cidr) != E_OK)
 				return -1;
@@ -126,19 +149,34 @@ static int parse_args(int argc, char **argv, struct ovpn_config *cfg)
 			    addr_parse(optarg, &cfg->dns[cfg->n_dns++]) != E_OK)
 				return -1;
 			break;
-		case 's': cfg->split_tunnel = true; break;
-		case 'C': snprintf(cfg->ciphers, sizeof(cfg->ciphers), "%s", optarg); break;
-		case 'g': cfg->reneg_sec = (uint32_t)atoi(optarg); break;
-		case 't': snprintf(cfg->tun_name, sizeof(cfg->tun_name), "%s", optarg); break;
-		case 'D': log_set_level(LOG_DEBUG); break;
-		case 'E': cfg->no_ekm = true; break;
-		case 'T': cfg->tls_crypt_path = optarg; break;
+		case 's':
+			cfg->split_tunnel = true;
+			break;
+		case 'C':
+			snprintf(cfg->ciphers, sizeof(cfg->ciphers), "%s", optarg);
+			break;
+		case 'g':
+			cfg->reneg_sec = (uint32_t)atoi(optarg);
+			break;
+		case 't':
+			snprintf(cfg->tun_name, sizeof(cfg->tun_name), "%s", optarg);
+			break;
+		case 'D':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'E':
+			cfg->no_ekm = true;
+			break;
+		case 'T':
+			cfg->tls_crypt_path = optarg;
+			break;
 		case 'X':
 			if (g_ndeny >= 8 || prefix_parse(optarg, false, &g_deny[g_ndeny++]) != E_OK)
 				return -1;
 			cfg->hooks.authorize = hook_authorize;
 			break;
-		default: return -1;
+		default:
+			return -1;
 		}
 	}
 	return 0;

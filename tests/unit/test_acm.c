@@ -17,44 +17,43 @@
 #define REGION "us-east-1"
 #define ACCOUNT "123456789012"
 
-static const char FX_CA[] =
-	"-----BEGIN CERTIFICATE-----\n"
-	"MIIBeDCCAR+gAwIBAgIUdc+1zP64x2JRdaUj+qj2j4y/ddIwCgYIKoZIzj0EAwIw\n"
-	"EjEQMA4GA1UEAwwHVGVzdCBDQTAeFw0yNjExMjQxMjE1NTJaFw0zNjExMjExMjE1\n"
-	"NTJaMBIxEDAOBgNVBAMMB1Rlc3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC\n"
-	"AAT5ifTLYSVI/C4T8Xztd/IZt20xUpOGnSD3aiaorxJgd0VDUnOQSlsfZ7Mz3GfA\n"
-	"4EQC9HLncowdRh/1OmAi/Xcqo1MwUTAdBgNVHQ4EFgQUJMyL7Pk5xqaNKnojgDgH\n"
-	"H8pqQ58wHwYDVR0jBBgwFoAUJMyL7Pk5xqaNKnojgDgHH8pqQ58wDwYDVR0TAQH/\n"
-	"BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiAk/ZbBC82x3bEXy/VB40qpiYwjRXMV\n"
-	"jtXi+7aYkNCztgIgPBOlln/3mD00YLlK3gkKZKRMQ64Cr6ePBrDn8262rvw=\n"
-	"-----END CERTIFICATE-----\n";
+static const char FX_CA[] = "-----BEGIN CERTIFICATE-----\n"
+                            "MIIBeDCCAR+gAwIBAgIUdc+1zP64x2JRdaUj+qj2j4y/ddIwCgYIKoZIzj0EAwIw\n"
+                            "EjEQMA4GA1UEAwwHVGVzdCBDQTAeFw0yNjExMjQxMjE1NTJaFw0zNjExMjExMjE1\n"
+                            "NTJaMBIxEDAOBgNVBAMMB1Rlc3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC\n"
+                            "AAT5ifTLYSVI/C4T8Xztd/IZt20xUpOGnSD3aiaorxJgd0VDUnOQSlsfZ7Mz3GfA\n"
+                            "4EQC9HLncowdRh/1OmAi/Xcqo1MwUTAdBgNVHQ4EFgQUJMyL7Pk5xqaNKnojgDgH\n"
+                            "H8pqQ58wHwYDVR0jBBgwFoAUJMyL7Pk5xqaNKnojgDgHH8pqQ58wDwYDVR0TAQH/\n"
+                            "BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiAk/ZbBC82x3bEXy/VB40qpiYwjRXMV\n"
+                            "jtXi+7aYkNCztgIgPBOlln/3mD00YLlK3gkKZKRMQ64Cr6ePBrDn8262rvw=\n"
+                            "-----END CERTIFICATE-----\n";
 
 static const char FX_SRV_CRT[] =
-	"-----BEGIN CERTIFICATE-----\n"
-	"MIIBfTCCASKgAwIBAgICEjQwCgYIKoZIzj0EAwIwEjEQMA4GA1UEAwwHVGVzdCBD\n"
-	"QTAeFw0yNjExMjQxMjE1NTJaFw0zNjExMjExMjE1NTJaMBsxGTAXBgNVBAMMEHZw\n"
-	"bi5leGFtcGxlLnRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAS0eqev0ix7\n"
-	"EBO6ib8hAsFN8FE5YkWQlW9EsOwmB9bKQIM5DQZlO5+d1iQSYjp3CDJ4nvMHDYAJ\n"
-	"Lv6LRLuW61Zeo18wXTAbBgNVHREEFDASghB2cG4uZXhhbXBsZS50ZXN0MB0GA1Ud\n"
-	"DgQWBBQ6ZgK7PyO/lfUCdgCIUjFfYrHB6jAfBgNVHSMEGDAWgBQkzIvs+TnGpo0q\n"
-	"eiOAOAcfympDnzAKBggqhkjOPQQDAgNJADBGAiEAjXRbRFKvzlFItXBHas1JeM90\n"
-	"mpIFAN8I+24CPnjSB1YCIQDJjMQXIV4U8EjWBTSJcFEezQsui1xpP2v/JdNdp6GI\n"
-	"Dw==\n"
-	"-----END CERTIFICATE-----\n";
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBfTCCASKgAwIBAgICEjQwCgYIKoZIzj0EAwIwEjEQMA4GA1UEAwwHVGVzdCBD\n"
+    "QTAeFw0yNjExMjQxMjE1NTJaFw0zNjExMjExMjE1NTJaMBsxGTAXBgNVBAMMEHZw\n"
+    "bi5leGFtcGxlLnRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAS0eqev0ix7\n"
+    "EBO6ib8hAsFN8FE5YkWQlW9EsOwmB9bKQIM5DQZlO5+d1iQSYjp3CDJ4nvMHDYAJ\n"
+    "Lv6LRLuW61Zeo18wXTAbBgNVHREEFDASghB2cG4uZXhhbXBsZS50ZXN0MB0GA1Ud\n"
+    "DgQWBBQ6ZgK7PyO/lfUCdgCIUjFfYrHB6jAfBgNVHSMEGDAWgBQkzIvs+TnGpo0q\n"
+    "eiOAOAcfympDnzAKBggqhkjOPQQDAgNJADBGAiEAjXRbRFKvzlFItXBHas1JeM90\n"
+    "mpIFAN8I+24CPnjSB1YCIQDJjMQXIV4U8EjWBTSJcFEezQsui1xpP2v/JdNdp6GI\n"
+    "Dw==\n"
+    "-----END CERTIFICATE-----\n";
 
 static const char FX_SRV_KEY[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgXJ1obwhxqy93HeLH\n"
-	"DD67LRlOKHSRUsjS+TQoKe6yuEGhRANCAAS0eqev0ix7EBO6ib8hAsFN8FE5YkWQ\n"
-	"lW9EsOwmB9bKQIM5DQZlO5+d1iQSYjp3CDJ4nvMHDYAJLv6LRLuW61Ze\n"
-	"-----END PRIVATE KEY-----\n";
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgXJ1obwhxqy93HeLH\n"
+    "DD67LRlOKHSRUsjS+TQoKe6yuEGhRANCAAS0eqev0ix7EBO6ib8hAsFN8FE5YkWQ\n"
+    "lW9EsOwmB9bKQIM5DQZlO5+d1iQSYjp3CDJ4nvMHDYAJLv6LRLuW61Ze\n"
+    "-----END PRIVATE KEY-----\n";
 
 static const char FX_OTHER_KEY[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg0DbZyJHm2CG7T3mo\n"
-	"VEnHMCI9uDAAhIsDG1wX0gSCyG+hRANCAAQ0xBDHQJ73pa8L+ZkdwxWmpoeNWUOL\n"
-	"lTlUAA1lz6f9BYDnppYNAZCY0rnzfvq8KW0yIrKxSSD9agkSpXs6Pc4o\n"
-	"-----END PRIVATE KEY-----\n";
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg0DbZyJHm2CG7T3mo\n"
+    "VEnHMCI9uDAAhIsDG1wX0gSCyG+hRANCAAQ0xBDHQJ73pa8L+ZkdwxWmpoeNWUOL\n"
+    "lTlUAA1lz6f9BYDnppYNAZCY0rnzfvq8KW0yIrKxSSD9agkSpXs6Pc4o\n"
+    "-----END PRIVATE KEY-----\n";
 
 #define L(s) (sizeof(s) - 1)
 
@@ -64,7 +63,7 @@ TEST(acm_parse_ok)
 	char err[256];
 
 	CHECK_OK(acm_cert_parse(FX_SRV_CRT, L(FX_SRV_CRT), FX_SRV_KEY, L(FX_SRV_KEY), FX_CA,
-				L(FX_CA), &c, err, sizeof(err)));
+	                        L(FX_CA), &c, err, sizeof(err)));
 	CHECK_STR(c.domain, "vpn.example.test");
 	CHECK_STR(c.subject, "CN=vpn.example.test");
 	CHECK_STR(c.issuer, "CN=Test CA");
@@ -77,7 +76,7 @@ TEST(acm_parse_ok)
 	acm_cert_fini(&c);
 	/* the chain is optional */
 	CHECK_OK(acm_cert_parse(FX_SRV_CRT, L(FX_SRV_CRT), FX_SRV_KEY, L(FX_SRV_KEY), NULL, 0, &c,
-				err, sizeof(err)));
+	                        err, sizeof(err)));
 	CHECK(c.chain_pem == NULL);
 	acm_cert_fini(&c);
 }
@@ -89,13 +88,13 @@ TEST(acm_parse_negatives)
 		result_t want;
 		const char *msg;
 	} cases[] = {
-		{FX_SRV_CRT, FX_OTHER_KEY, NULL, E_ACM_KEY_MISMATCH, "does not match"},
-		{FX_SRV_KEY, FX_SRV_KEY, NULL, E_ACM_PEM, "certificate field"},
-		{FX_SRV_CRT, FX_SRV_CRT, NULL, E_ACM_PEM, "private key"},
-		{FX_SRV_CRT, FX_SRV_KEY, "garbage", E_ACM_PEM, "chain"},
-		{"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", FX_SRV_KEY, NULL,
-		 E_ACM_PEM, "certificate field"},
-		{"", FX_SRV_KEY, NULL, E_ACM_PEM, "PEM"},
+	    {FX_SRV_CRT, FX_OTHER_KEY, NULL, E_ACM_KEY_MISMATCH, "does not match"},
+	    {FX_SRV_KEY, FX_SRV_KEY, NULL, E_ACM_PEM, "certificate field"},
+	    {FX_SRV_CRT, FX_SRV_CRT, NULL, E_ACM_PEM, "private key"},
+	    {FX_SRV_CRT, FX_SRV_KEY, "garbage", E_ACM_PEM, "chain"},
+	    {"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", FX_SRV_KEY, NULL,
+	     E_ACM_PEM, "certificate field"},
+	    {"", FX_SRV_KEY, NULL, E_ACM_PEM, "PEM"},
 	};
 	size_t i;
 
@@ -104,10 +103,10 @@ TEST(acm_parse_negatives)
 		char err[256] = "";
 
 		CHECK_ERR(acm_cert_parse(cases[i].cert, strlen(cases[i].cert), cases[i].key,
-					 strlen(cases[i].key), cases[i].chain,
-					 cases[i].chain ? strlen(cases[i].chain) : 0, &c, err,
-					 sizeof(err)),
-			  cases[i].want);
+		                         strlen(cases[i].key), cases[i].chain,
+		                         cases[i].chain ? strlen(cases[i].chain) : 0, &c, err,
+		                         sizeof(err)),
+		          cases[i].want);
 		CHECK(strstr(err, cases[i].msg) != NULL);
 	}
 }
@@ -118,18 +117,18 @@ TEST(acm_arn)
 
 	acm_arn_format(REGION, ACCOUNT, "0f4e5a4c-1111-4222-8333-444455556666", arn, sizeof(arn));
 	CHECK_STR(arn, "arn:aws:acm:us-east-1:123456789012:certificate/"
-		       "0f4e5a4c-1111-4222-8333-444455556666");
+	               "0f4e5a4c-1111-4222-8333-444455556666");
 	CHECK_OK(acm_arn_id(arn, REGION, ACCOUNT, id));
 	CHECK_STR(id, "0f4e5a4c-1111-4222-8333-444455556666");
 	CHECK_ERR(acm_arn_id(arn, "eu-west-1", ACCOUNT, id), E_PARSE);
 	CHECK_ERR(acm_arn_id(arn, REGION, "999999999999", id), E_PARSE);
-	CHECK_ERR(acm_arn_id("arn:aws:acm:us-east-1:123456789012:certificate/x", REGION, ACCOUNT,
-			     id),
-		  E_PARSE);
+	CHECK_ERR(
+	    acm_arn_id("arn:aws:acm:us-east-1:123456789012:certificate/x", REGION, ACCOUNT, id),
+	    E_PARSE);
 	CHECK_ERR(acm_arn_id("arn:aws:acm:us-east-1:123456789012:certificate/"
-			     "0f4e5a4c+1111-4222-8333-444455556666",
-			     REGION, ACCOUNT, id),
-		  E_PARSE);
+	                     "0f4e5a4c+1111-4222-8333-444455556666",
+	                     REGION, ACCOUNT, id),
+	          E_PARSE);
 	CHECK_ERR(acm_arn_id(NULL, REGION, ACCOUNT, id), E_PARSE);
 }
 
@@ -167,7 +166,7 @@ static char *b64(const char *s)
 
 /* One JSON call: returns the status; *out gets the parsed answer. */
 static unsigned acm_call(struct store *st, const char *op, const char *body,
-			 struct json_object **out)
+                         struct json_object **out)
 {
 	struct wbuf w;
 	unsigned status = 0;
@@ -175,7 +174,7 @@ static unsigned acm_call(struct store *st, const char *op, const char *body,
 	wbuf_init_dyn(&w, 1024, 0);
 	if (store_begin(st) != E_OK ||
 	    acm_json_handle(st, REGION, ACCOUNT, op, (const uint8_t *)body, strlen(body), &w,
-			    &status) != E_OK)
+	                    &status) != E_OK)
 		status = 999;
 	if (status == 200) {
 		if (store_commit(st) != E_OK)
@@ -201,15 +200,16 @@ static const char *jget(struct json_object *o, const char *k)
 TEST(acm_json_protocol)
 {
 	char dir[64], body[8192], arn[ACM_ARN_MAX];
-	char *bc = b64(FX_SRV_CRT), *bk = b64(FX_SRV_KEY), *bh = b64(FX_CA), *bo = b64(FX_OTHER_KEY);
+	char *bc = b64(FX_SRV_CRT), *bk = b64(FX_SRV_KEY), *bh = b64(FX_CA),
+	     *bo = b64(FX_OTHER_KEY);
 	struct store *st = acm_store(dir, sizeof(dir));
 	struct json_object *o = NULL, *c;
 	char *chain = NULL;
 
 	CHECK(st && bc && bk && bh && bo);
 	snprintf(body, sizeof(body),
-		 "{\"Certificate\":\"%s\",\"PrivateKey\":\"%s\",\"CertificateChain\":\"%s\"}", bc,
-		 bk, bh);
+	         "{\"Certificate\":\"%s\",\"PrivateKey\":\"%s\",\"CertificateChain\":\"%s\"}", bc,
+	         bk, bh);
 	CHECK_EQ(acm_call(st, "ImportCertificate", body, &o), 200);
 	snprintf(arn, sizeof(arn), "%s", jget(o, "CertificateArn"));
 	CHECK(strncmp(arn, "arn:aws:acm:us-east-1:123456789012:certificate/", 47) == 0);

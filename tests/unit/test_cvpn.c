@@ -23,15 +23,15 @@ TEST(cvpn_client_cidr_sizes)
 {
 	/* claim 1: /12../22 accepted, /23 and /11 rejected; B2a format */
 	static const struct cidr_case cases[] = {
-		{"10.0.0.0/22", E_OK, NULL},
-		{"10.0.0.0/12", E_OK, NULL},
-		{"172.16.0.0/16", E_OK, NULL},
-		{"10.0.0.0/23", E_CVPN_INVALID, "InvalidParameterValue"},
-		{"10.0.0.0/11", E_CVPN_INVALID, "InvalidParameterValue"},
-		{"10.0.0.1/22", E_CVPN_INVALID, "InvalidParameterValue"}, /* host bits */
-		{"fd00::/48", E_CVPN_INVALID, "InvalidParameterValue"},
-		{"banana", E_CVPN_INVALID, "InvalidParameterValue"},
-		{"", E_CVPN_INVALID, "InvalidParameterValue"},
+	    {"10.0.0.0/22", E_OK, NULL},
+	    {"10.0.0.0/12", E_OK, NULL},
+	    {"172.16.0.0/16", E_OK, NULL},
+	    {"10.0.0.0/23", E_CVPN_INVALID, "InvalidParameterValue"},
+	    {"10.0.0.0/11", E_CVPN_INVALID, "InvalidParameterValue"},
+	    {"10.0.0.1/22", E_CVPN_INVALID, "InvalidParameterValue"}, /* host bits */
+	    {"fd00::/48", E_CVPN_INVALID, "InvalidParameterValue"},
+	    {"banana", E_CVPN_INVALID, "InvalidParameterValue"},
+	    {"", E_CVPN_INVALID, "InvalidParameterValue"},
 	};
 	size_t i;
 
@@ -54,8 +54,11 @@ TEST(cvpn_port_values)
 {
 	/* claim 8 */
 	static const struct num_case cases[] = {
-		{443, E_OK}, {1194, E_OK}, {8443, E_CVPN_INVALID}, {0, E_CVPN_INVALID},
-		{65535, E_CVPN_INVALID},
+	    {443, E_OK},
+	    {1194, E_OK},
+	    {8443, E_CVPN_INVALID},
+	    {0, E_CVPN_INVALID},
+	    {65535, E_CVPN_INVALID},
 	};
 	struct cvpn_verr err;
 	size_t i;
@@ -69,8 +72,8 @@ TEST(cvpn_session_hours_values)
 {
 	/* claim 9 */
 	static const struct num_case cases[] = {
-		{8, E_OK},	      {10, E_OK},	       {12, E_OK},	   {24, E_OK},
-		{6, E_CVPN_INVALID}, {48, E_CVPN_INVALID}, {0, E_CVPN_INVALID}, {9, E_CVPN_INVALID},
+	    {8, E_OK},           {10, E_OK},           {12, E_OK},          {24, E_OK},
+	    {6, E_CVPN_INVALID}, {48, E_CVPN_INVALID}, {0, E_CVPN_INVALID}, {9, E_CVPN_INVALID},
 	};
 	struct cvpn_verr err;
 	size_t i;
@@ -156,22 +159,22 @@ TEST(cvpn_lambda_arn)
 {
 	/* claim 18 / D4-D6 */
 	static const struct arn_case cases[] = {
-		{"arn:aws:lambda:us-east-1:123456789012:function:AWSClientVPN-check", E_OK},
-		{"arn:aws:lambda:us-east-1:123456789012:function:AWSClientVPN-check:prod", E_OK},
-		{"arn:aws:lambda:us-east-1:123456789012:function:check", E_CVPN_INVALID},
-		{"arn:aws:lambda:us-east-1:123456789012:function:AWSClientVPN-", E_CVPN_INVALID},
-		{"arn:aws:lambda:eu-west-1:123456789012:function:AWSClientVPN-x", E_CVPN_INVALID},
-		{"arn:aws:lambda:us-east-1:999999999999:function:AWSClientVPN-x", E_CVPN_INVALID},
-		{"arn:aws:lambda:us-east-1:12345:function:AWSClientVPN-x", E_CVPN_INVALID},
-		{"arn:aws:s3:::bucket", E_CVPN_INVALID},
-		{"", E_CVPN_INVALID},
+	    {"arn:aws:lambda:us-east-1:123456789012:function:AWSClientVPN-check", E_OK},
+	    {"arn:aws:lambda:us-east-1:123456789012:function:AWSClientVPN-check:prod", E_OK},
+	    {"arn:aws:lambda:us-east-1:123456789012:function:check", E_CVPN_INVALID},
+	    {"arn:aws:lambda:us-east-1:123456789012:function:AWSClientVPN-", E_CVPN_INVALID},
+	    {"arn:aws:lambda:eu-west-1:123456789012:function:AWSClientVPN-x", E_CVPN_INVALID},
+	    {"arn:aws:lambda:us-east-1:999999999999:function:AWSClientVPN-x", E_CVPN_INVALID},
+	    {"arn:aws:lambda:us-east-1:12345:function:AWSClientVPN-x", E_CVPN_INVALID},
+	    {"arn:aws:s3:::bucket", E_CVPN_INVALID},
+	    {"", E_CVPN_INVALID},
 	};
 	struct cvpn_verr err;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		CHECK_ERR(cvpn_check_lambda_arn(cases[i].arn, REGION, ACCOUNT, &err),
-			  cases[i].want);
+		          cases[i].want);
 	CHECK_ERR(cvpn_check_lambda_arn(NULL, REGION, ACCOUNT, &err), E_CVPN_INVALID);
 	CHECK_ERR(cvpn_check_lambda_arn(cases[2].arn, REGION, ACCOUNT, &err), E_CVPN_INVALID);
 	CHECK(strstr(err.msg, "AWSClientVPN-") != NULL);
@@ -180,17 +183,17 @@ TEST(cvpn_lambda_arn)
 TEST(cvpn_acm_arn)
 {
 	static const struct arn_case cases[] = {
-		{"arn:aws:acm:us-east-1:123456789012:certificate/abc", E_OK},
-		{"arn:aws:acm:eu-west-1:123456789012:certificate/abc", E_CVPN_INVALID},
-		{"arn:aws:acm:us-east-1:123456789012:certificate/", E_CVPN_INVALID},
-		{"arn:aws:iam::123456789012:server-certificate/x", E_CVPN_INVALID},
+	    {"arn:aws:acm:us-east-1:123456789012:certificate/abc", E_OK},
+	    {"arn:aws:acm:eu-west-1:123456789012:certificate/abc", E_CVPN_INVALID},
+	    {"arn:aws:acm:us-east-1:123456789012:certificate/", E_CVPN_INVALID},
+	    {"arn:aws:iam::123456789012:server-certificate/x", E_CVPN_INVALID},
 	};
 	struct cvpn_verr err;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		CHECK_ERR(cvpn_check_acm_arn("ServerCertificateArn", cases[i].arn, REGION, &err),
-			  cases[i].want);
+		          cases[i].want);
 }
 
 TEST(cvpn_auth_options)
@@ -247,15 +250,15 @@ static void ep_fixture(struct cvpn_endpoint *e)
 		abort();
 	if (cvpn_str_set(&e->server_cert_arn, "arn:aws:acm:us-east-1:123456789012:certificate/s") ||
 	    cvpn_str_set(&e->auth[0].client_root_chain_arn,
-			 "arn:aws:acm:us-east-1:123456789012:certificate/c"))
+	                 "arn:aws:acm:us-east-1:123456789012:certificate/c"))
 		abort();
 	e->auth[0].type = CVPN_AUTH_CERTIFICATE;
 	e->n_auth = 1;
 	e->created_ms = 1700000000000;
 }
 
-static void assoc_fixture(struct cvpn_assoc *a, const char *id, const char *subnet,
-			  const char *az, const char *cidr, const char *vpc_cidr)
+static void assoc_fixture(struct cvpn_assoc *a, const char *id, const char *subnet, const char *az,
+                          const char *cidr, const char *vpc_cidr)
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->id, sizeof(a->id), "%s", id);
@@ -354,7 +357,7 @@ TEST(cvpn_assoc_lifecycle)
 
 	ep_fixture(&e);
 	assoc_fixture(&a, "cvpn-assoc-03", "subnet-3", "us-east-1a", "172.16.1.0/24",
-		      "172.16.0.0/16");
+	              "172.16.0.0/16");
 	CHECK_ERR(cvpn_assoc_add(&e, &a, &err), E_CVPN_CONFLICT);
 	CHECK_STR(err.code, "InvalidClientVpnSubnetId.OverlappingCidr");
 	cvpn_endpoint_fini(&e);
@@ -546,13 +549,13 @@ TEST(cvpn_json_roundtrip)
 TEST(cvpn_json_rejects_bad_docs)
 {
 	static const char *const bad[] = {
-		"[]",
-		"{}", /* no status */
-		"{\"status\":\"flying\"}",
-		"{\"status\":\"available\",\"clientCidrBlock\":\"nope\"}",
-		"{\"status\":\"available\",\"dnsServers\":[\"1.1.1.1\",\"2.2.2.2\",\"3.3.3.3\"]}",
-		"{\"status\":\"available\",\"routes\":[5]}",
-		"{\"status\":\"available\",\"authenticationOptions\":[{\"type\":\"x\"}]}",
+	    "[]",
+	    "{}", /* no status */
+	    "{\"status\":\"flying\"}",
+	    "{\"status\":\"available\",\"clientCidrBlock\":\"nope\"}",
+	    "{\"status\":\"available\",\"dnsServers\":[\"1.1.1.1\",\"2.2.2.2\",\"3.3.3.3\"]}",
+	    "{\"status\":\"available\",\"routes\":[5]}",
+	    "{\"status\":\"available\",\"authenticationOptions\":[{\"type\":\"x\"}]}",
 	};
 	size_t i;
 
@@ -570,35 +573,34 @@ TEST(cvpn_profile_layout)
 {
 	/* claim 38 and openvpn-protocol.md 8, line for line */
 	static const char want[] =
-		"client\n"
-		"dev tun\n"
-		"proto tcp\n"
-		"remote cvpn-endpoint-0123456789abcdef0.prod.clientvpn.us-east-1.gatehouse.internal "
-		"1194\n"
-		"remote-random-hostname\n"
-		"resolv-retry infinite\n"
-		"nobind\n"
-		"remote-cert-tls server\n"
-		"cipher AES-256-GCM\n"
-		"verb 3\n"
-		"<ca>\n"
-		"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-		"</ca>\n"
-		"reneg-sec 0\n";
+	    "client\n"
+	    "dev tun\n"
+	    "proto tcp\n"
+	    "remote cvpn-endpoint-0123456789abcdef0.prod.clientvpn.us-east-1.gatehouse.internal "
+	    "1194\n"
+	    "remote-random-hostname\n"
+	    "resolv-retry infinite\n"
+	    "nobind\n"
+	    "remote-cert-tls server\n"
+	    "cipher AES-256-GCM\n"
+	    "verb 3\n"
+	    "<ca>\n"
+	    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+	    "</ca>\n"
+	    "reneg-sec 0\n";
 	struct cvpn_endpoint e;
 	char *p = NULL, dns[256];
 
 	ep_fixture(&e);
 	e.transport = CVPN_TCP;
 	e.port = 1194;
-	CHECK_OK(cvpn_profile_build(&e, REGION,
-				    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
-				    &p));
+	CHECK_OK(cvpn_profile_build(
+	    &e, REGION, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", &p));
 	CHECK_STR(p, want);
 	free(p);
 	cvpn_dns_name(e.id, REGION, dns, sizeof(dns));
 	CHECK_STR(dns, "*.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.us-east-1.gatehouse."
-		       "internal");
+	               "internal");
 	cvpn_endpoint_fini(&e);
 }
 
@@ -606,22 +608,22 @@ TEST(cvpn_crl_check)
 {
 	/* a real CRL (openssl ca -gencrl, one revoked serial) and broken ones */
 	static const char crl[] =
-		"-----BEGIN X509 CRL-----\n"
-		"MIIBjDB2AgEBMA0GCSqGSIb3DQEBCwUAMBwxGjAYBgNVBAMMEUdhdGVob3VzZSBU\n"
-		"ZXN0IGNhFw0yNjExMjQxMjE0MTZaFw0yNjEyMjQxMjE0MTZaMBYwFAIDAX9VFw0y\n"
-		"NjExMjQxMjE0MTZaoA4wDDAKBgNVHRQEAwIBATANBgkqhkiG9w0BAQsFAAOCAQEA\n"
-		"suDpHBTICOMCjraoKywGctAPfl08OV4K8mxNpIfWFcf+kJSQ1TGLYGFTQMb+4U2e\n"
-		"4zBW8qq/pUImlhgAQpO9AgzxMv8WpwTJ9OQsxiLQQ1QuwtvLwHc6ozLQTel7WfGL\n"
-		"+VEl/msb9rS5Sx8zBFUf0SnAcmCcqskdf8a4+PNGSobwxEm4E4y0YEOV1EW1Jxhx\n"
-		"feh3ecUE9ZKVkJOjnj1KBuHGXveMAlL2lFO10kSWpcTgpIqljVvh23154lVHWJMo\n"
-		"oBf1CGl8GYbPUNcgrU+FcgaWUlPmT/Uhdj+Pn1OuMofgD29DJJr7290PEat1W0bo\n"
-		"UtWHsK4+qak7TWHUHWBmSQ==\n"
-		"-----END X509 CRL-----\n";
+	    "-----BEGIN X509 CRL-----\n"
+	    "MIIBjDB2AgEBMA0GCSqGSIb3DQEBCwUAMBwxGjAYBgNVBAMMEUdhdGVob3VzZSBU\n"
+	    "ZXN0IGNhFw0yNjExMjQxMjE0MTZaFw0yNjEyMjQxMjE0MTZaMBYwFAIDAX9VFw0y\n"
+	    "NjExMjQxMjE0MTZaoA4wDDAKBgNVHRQEAwIBATANBgkqhkiG9w0BAQsFAAOCAQEA\n"
+	    "suDpHBTICOMCjraoKywGctAPfl08OV4K8mxNpIfWFcf+kJSQ1TGLYGFTQMb+4U2e\n"
+	    "4zBW8qq/pUImlhgAQpO9AgzxMv8WpwTJ9OQsxiLQQ1QuwtvLwHc6ozLQTel7WfGL\n"
+	    "+VEl/msb9rS5Sx8zBFUf0SnAcmCcqskdf8a4+PNGSobwxEm4E4y0YEOV1EW1Jxhx\n"
+	    "feh3ecUE9ZKVkJOjnj1KBuHGXveMAlL2lFO10kSWpcTgpIqljVvh23154lVHWJMo\n"
+	    "oBf1CGl8GYbPUNcgrU+FcgaWUlPmT/Uhdj+Pn1OuMofgD29DJJr7290PEat1W0bo\n"
+	    "UtWHsK4+qak7TWHUHWBmSQ==\n"
+	    "-----END X509 CRL-----\n";
 	struct cvpn_verr err;
 
 	CHECK_OK(cvpn_crl_check(crl, &err));
 	CHECK_ERR(cvpn_crl_check("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n", &err),
-		  E_CVPN_INVALID);
+	          E_CVPN_INVALID);
 	CHECK_ERR(cvpn_crl_check("not a crl", &err), E_CVPN_INVALID);
 	CHECK_ERR(cvpn_crl_check("", &err), E_CVPN_INVALID);
 	CHECK_STR(err.code, "MissingParameter");

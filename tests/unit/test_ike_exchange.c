@@ -35,27 +35,41 @@ struct side {
 	bool encap;
 	unsigned drop_out; /* drop this many outbound datagrams */
 	unsigned dropped;
+	unsigned drop_ccsa_resp; /* drop this many outbound CREATE_CHILD_SA responses */
+	bool mute;               /* drop every outbound datagram (a dead peer) */
+	bool status_up;
+	char status_msg[128];
+	bool free_on_down; /* call ike_tunnel_free from the tunnel_status callback */
+	bool freed;
 };
 
 static struct ev_loop *loop;
+static bool a_initiates;
 static struct side A, B;
 static uint16_t port_base;
-static char events[64][32];
+#define MAX_EVENTS 512
+static char events[MAX_EVENTS][32];
 static unsigned nevents;
 
 static void on_record(void *arg, const char *event, const struct log_field *f, unsigned n)
 {
 	(void)arg, (void)f, (void)n;
-	if (nevents < 64)
+	if (nevents < MAX_EVENTS)
 		snprintf(events[nevents++], sizeof(events[0]), "%s", event);
+}
+
+static unsigned count_event(const char *e)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nevents; i++)
+		n += !strcmp(events[i], e);
+	return n;
 }
 
 static bool saw_event(const char *e)
 {
-	for (unsigned i = 0; i < nevents; i++)
-		if (!strcmp(events[i], e))
-			return true;
-	return false;
+	return count_event(e) > 0;
 }
 
 static void child_up(void *arg, const struct ike_child_sa_info *i)
@@ -91,13 +105,38 @@ static void child_down(void *arg, uint32_t spi_in, uint32_t spi_out)
 	}
 }
 
-static const struct ike_callbacks cbs = {child_up, child_down, NULL};
+static void status(void *arg, bool up, const char *msg)
+{
+	struct side *s = arg;
+
+	s->status_up = up;
+	snprintf(s->status_msg, sizeof(s->status_msg), "%s", msg);
+	if (!up && s->free_on_down && !s->freed) {
+		/* ike.h: safe from inside a callback (deferred until the engine returns) */
+		ike_tunnel_free(s->tun);
+		s->tun = NULL;
+		s->freed = true;
+	}
+}
+
+static const struct ike_callbacks cbs = {child_up, child_down, status};
+
+static bool is_ccsa_response(const uint8_t *pkt, size_t len)
+{
+	/* RFC 7296 3.1: exchange type at octet 18, flags at 19 (no NAT-T marker here) */
+	return len > 19 && pkt[18] == IKEV2_EXCH_CREATE_CHILD_SA && (pkt[19] & IKEV2_FLAG_RESPONSE);
+}
 
 static bool drop_hook(void *arg, bool out, const uint8_t *pkt, size_t len)
 {
 	struct side *s = arg;
 
-	(void)pkt, (void)len;
+	if (out && (s->mute || (s->drop_ccsa_resp > 0 && is_ccsa_response(pkt, len)))) {
+		if (!s->mute)
+			s->drop_ccsa_resp--;
+		s->dropped++;
+		return true;
+	}
 	if (out && s->drop_out > 0) {
 		s->drop_out--;
 		s->dropped++;
@@ -176,9 +215,21 @@ static bool setup(const struct model_tunnel_options *oa, const struct model_tunn
 		ma.opt = *oa;
 	if (ob)
 		mb.opt = *ob;
-	ma.opt.startup_action = MODEL_STARTUP_ADD;   /* A waits (the AWS default) */
-	mb.opt.startup_action = MODEL_STARTUP_START; /* B initiates */
+	/* A waits (the AWS default), B initiates; or the other way round */
+	ma.opt.startup_action = a_initiates ? MODEL_STARTUP_START : MODEL_STARTUP_ADD;
+	mb.opt.startup_action = a_initiates ? MODEL_STARTUP_ADD : MODEL_STARTUP_START;
 	return side_setup(&A, &ma, ca) && side_setup(&B, &mb, cb);
+}
+
+static bool run_until_ms(bool (*cond)(void), int cap_ms)
+{
+	for (int i = 0; i < cap_ms / 10; i++) {
+		if (cond())
+			return true;
+		if (ev_loop_run_once(loop, 10) != E_OK)
+			return false;
+	}
+	return cond();
 }
 
 static bool run_until(bool (*cond)(void))
@@ -504,5 +555,244 @@ TEST(ike_invalid_major_version)
 	CHECK_EQ(resp[17], 0x20);
 	CHECK_EQ(resp[16], 41);
 	CHECK_EQ(resp[34] << 8 | resp[35], 5);
+	teardown();
+}
+
+/* The "IKE <spi_i>_i <spi_r>_r" of the single established IKE SA, or "" when not exactly one. */
+static void ike_spis(struct ike_tunnel *t, char *out, size_t cap)
+{
+	char d[512];
+	const char *p;
+
+	ike_tunnel_describe(t, d, sizeof(d));
+	p = strstr(d, "; IKE ");
+	out[0] = '\0';
+	if (p && !strstr(p + 1, "; IKE "))
+		snprintf(out, cap, "%.41s", p + 2);
+}
+
+static char ike_before[64];
+
+/* Exactly one IKE SA on each side (in any state), the same SPIs, new ones, one CHILD SA. */
+static bool one_new_ike_sa_each(void)
+{
+	char a[64], b[64];
+
+	ike_spis(A.tun, a, sizeof(a));
+	ike_spis(B.tun, b, sizeof(b));
+	return ike_tunnel_sa_count(A.tun) == 1 && ike_tunnel_sa_count(B.tun) == 1 && a[0] &&
+	       !strcmp(a, b) && strcmp(a, ike_before) != 0 && one_matching_child();
+}
+
+static void run_for(int ms)
+{
+	for (int i = 0; i < ms / 10; i++)
+		if (ev_loop_run_once(loop, 10) != E_OK)
+			return;
+}
+
+/*
+ * RFC 7296 2.8.2, both sides rekey the IKE SA at once:
+ *   A: CREATE_CHILD_SA {SA, Ni1, KEi} -->   <-- B: CREATE_CHILD_SA {SA, Ni2, KEi}
+ *   A: {SA, Nr2, KEr}                 -->   <-- B: {SA, Nr1, KEr}
+ * Both exchanges complete; the IKE SA with the lowest of the four nonces is deleted by its
+ * creator, the old one by the creator of the survivor. The CHILD SA moves over untouched.
+ */
+TEST(ike_ike_rekey_simultaneous)
+{
+	for (int round = 0; round < 4; round++) { /* random nonces: either side may win */
+		CHECK(setup(NULL, NULL, NULL, NULL));
+		CHECK(run_until(both_up));
+		first_spi = A.live_in[0];
+		ike_spis(A.tun, ike_before, sizeof(ike_before));
+		CHECK(ike_before[0] != '\0');
+		CHECK_OK(ike_tunnel_rekey_ike(A.tun));
+		CHECK_OK(ike_tunnel_rekey_ike(B.tun));
+		CHECK(run_until(one_new_ike_sa_each));
+		run_for(300); /* nothing else happens afterwards */
+		CHECK(one_new_ike_sa_each());
+		CHECK(saw_event("rekey-collision"));
+		CHECK_EQ(A.live_in[0], first_spi); /* the CHILD SA carried over, never re-made */
+		CHECK_EQ(A.ups, 1);
+		CHECK_EQ(B.ups, 1);
+		CHECK_EQ(A.downs, 0);
+		CHECK_EQ(B.downs, 0);
+		/* the surviving IKE SA works on both sides */
+		CHECK_OK(ike_tunnel_rekey_child(B.tun));
+		CHECK(run_until(rekeyed_child));
+		teardown();
+	}
+}
+
+static bool a_fresh_child_b_deleted_old(void)
+{
+	return one_matching_child() && A.live_in[0] != first_spi && B.downs >= 1 &&
+	       saw_event("child-expired");
+}
+
+static struct model_tunnel_options opts_short_child(void)
+{
+	struct model_tunnel_options o = opts_default();
+
+	/* CHILD rekey at 2 s (no fuzz), hard lifetime 4 s */
+	o.phase2_lifetime_s = 4;
+	o.rekey_margin_s = 2;
+	o.rekey_fuzz_pct = 0;
+	return o;
+}
+
+/*
+ * A DELETE that finds the window busy is queued, not skipped (RFC 7296 2.3: one request).
+ *   A: CREATE_CHILD_SA (rekey, t=2 s) -->   B answers, the answer is lost twice
+ *   A: hard lifetime (t=4 s): the old CHILD SA goes, its DELETE waits for the window
+ *   A: retransmission (t=5 s)         -->   <-- B: answer
+ *   A: INFORMATIONAL {D(old)}         -->   B removes the old CHILD SA too
+ */
+TEST(ike_delete_queued_while_busy)
+{
+	struct model_tunnel_options oa = opts_short_child();
+
+	CHECK(setup(&oa, NULL, NULL, NULL));
+	CHECK(run_until(both_up));
+	first_spi = A.live_in[0];
+	B.drop_ccsa_resp = 2;
+	CHECK(run_until(a_fresh_child_b_deleted_old));
+	CHECK_EQ(B.dropped, 2);
+	teardown();
+}
+
+static bool a_child_expired(void)
+{
+	return A.nlive == 0 && A.downs == 1 && !ike_tunnel_is_up(A.tun) && !A.status_up &&
+	       saw_event("child-expired");
+}
+
+/* RFC 7296 2.8: a CHILD SA whose rekey never completes (the peer's answers are lost) is
+ * removed at its hard lifetime; the tunnel goes down and says why. */
+TEST(ike_child_hard_lifetime)
+{
+	struct model_tunnel_options oa = opts_short_child();
+
+	CHECK(setup(&oa, NULL, NULL, NULL));
+	CHECK(run_until(both_up));
+	CHECK(A.status_up);
+	B.drop_ccsa_resp = 1000;
+	CHECK(run_until(a_child_expired));
+	CHECK(strstr(A.status_msg, "hard lifetime") != NULL);
+	CHECK(B.dropped >= 1);
+	teardown();
+}
+
+static bool two_no_proposals(void)
+{
+	return count_event("no-proposal") >= 2 && ike_tunnel_sa_count(A.tun) == 0;
+}
+
+/* G:572: with startup action Start the AWS side "will continuously try to establish a
+ * connection until one is made": A (AWS, Start) is refused twice, then the customer gateway
+ * is fixed and the next attempt succeeds. */
+TEST(ike_start_keeps_retrying)
+{
+	struct model_tunnel_options oa = opts_default(), ob = opts_default();
+	struct model_tunnel mb;
+
+	oa.phase1_encr = 1u << MODEL_ENCR_AES256;
+	ob.phase1_encr = 1u << MODEL_ENCR_AES128;
+	a_initiates = true;
+	CHECK(setup(&oa, &ob, NULL, NULL));
+	CHECK(run_until(two_no_proposals));
+	CHECK(!ike_tunnel_is_up(A.tun));
+	ike_tunnel_free(B.tun);
+	CHECK(default_tunnel(&mb, "127.0.0.2", "127.0.0.1", false));
+	mb.opt.phase1_encr = oa.phase1_encr;
+	CHECK_OK(ike_tunnel_new(B.ctx, &mb, &cbs, &B, &B.tun));
+	CHECK(run_until(both_up));
+	a_initiates = false;
+	teardown();
+}
+
+static bool up_again_after_delete(void)
+{
+	return one_matching_child() && A.live_in[0] != first_spi && saw_event("delete-ike");
+}
+
+/* G:572: AWS (Start) re-initiates IKE when it receives a delete SA from the CGW. */
+TEST(ike_start_reinitiates_after_delete)
+{
+	a_initiates = true;
+	CHECK(setup(NULL, NULL, NULL, NULL));
+	CHECK(run_until(both_up));
+	first_spi = A.live_in[0];
+	CHECK_OK(ike_tunnel_delete(B.tun)); /* B (customer gateway, Add) deletes */
+	CHECK(run_until(up_again_after_delete));
+	a_initiates = false;
+	teardown();
+}
+
+static bool saw_dpd_timeout(void)
+{
+	return saw_event("dpd-timeout");
+}
+
+/* G:333-337: DPD action none: the timeout is logged, the SAs stay and keep working. */
+TEST(ike_dpd_action_none)
+{
+	struct model_tunnel_options oa = opts_default();
+
+	oa.dpd_timeout_s = 1;
+	oa.dpd_action = MODEL_DPD_NONE;
+	CHECK(setup(&oa, NULL, NULL, NULL));
+	CHECK(run_until(both_up));
+	first_spi = A.live_in[0];
+	B.mute = true;
+	CHECK(run_until_ms(saw_dpd_timeout, 40000));
+	CHECK(ike_tunnel_is_up(A.tun));
+	CHECK_EQ(A.downs, 0);
+	CHECK_EQ(ike_tunnel_sa_count(A.tun), 1);
+	B.mute = false;
+	CHECK_OK(ike_tunnel_rekey_child(A.tun));
+	CHECK(run_until(rekeyed_child));
+	teardown();
+}
+
+static bool a_restarted(void)
+{
+	return one_matching_child() && A.live_in[0] != first_spi && A.downs >= 1;
+}
+
+/* G:333-337, G:572: DPD action restart: the dead SAs go and A (Add) re-initiates. */
+TEST(ike_dpd_action_restart)
+{
+	struct model_tunnel_options oa = opts_default();
+
+	oa.dpd_timeout_s = 1;
+	oa.dpd_action = MODEL_DPD_RESTART;
+	CHECK(setup(&oa, NULL, NULL, NULL));
+	CHECK(run_until(both_up));
+	first_spi = A.live_in[0];
+	B.mute = true;
+	CHECK(run_until_ms(saw_dpd_timeout, 40000));
+	CHECK(!ike_tunnel_is_up(A.tun));
+	CHECK(strstr(A.status_msg, "DPD") != NULL);
+	B.mute = false;
+	CHECK(run_until(a_restarted));
+	teardown();
+}
+
+static bool a_freed(void)
+{
+	return A.freed;
+}
+
+/* ike.h: ike_tunnel_free from inside a callback is deferred, not a use after free. */
+TEST(ike_free_from_callback)
+{
+	CHECK(setup(NULL, NULL, NULL, NULL));
+	CHECK(run_until(both_up));
+	A.free_on_down = true;
+	CHECK_OK(ike_tunnel_delete(B.tun));
+	CHECK(run_until(a_freed));
+	run_for(200);
+	CHECK(A.tun == NULL);
 	teardown();
 }

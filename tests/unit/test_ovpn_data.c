@@ -66,7 +66,7 @@ TEST(ovpn_data_vector_decrypt)
 TEST(ovpn_data_roundtrip_all_ciphers)
 {
 	static const enum ovpn_cipher cs[] = {OVPN_CIPHER_AES_256_GCM, OVPN_CIPHER_AES_128_GCM,
-					      OVPN_CIPHER_CHACHA20_POLY1305};
+	                                      OVPN_CIPHER_CHACHA20_POLY1305};
 	uint8_t key2[OVPN_KEY2_LEN], pkt[256], out[256];
 	const uint8_t msg[] = "\x45\x00 inner packet";
 
@@ -144,7 +144,8 @@ TEST(ovpn_replay_window_vs_naive)
 		bool naive_ok = !seen[pid] && (pid > top || top - pid < OVPN_REPLAY_WINDOW);
 		bool ok = ovpn_replay_check(&r, pid) == E_OK;
 		if (ok != naive_ok)
-			TEST_FAIL("pid %u top %u: window says %d, model %d", pid, top, ok, naive_ok);
+			TEST_FAIL("pid %u top %u: window says %d, model %d", pid, top, ok,
+			          naive_ok);
 		if (ok) {
 			ovpn_replay_update(&r, pid);
 			seen[pid] = 1;
@@ -166,7 +167,7 @@ TEST(ovpn_prf_tls1_vector)
 
 	CHECK(secret && seed && n == 32);
 	CHECK_OK(ovpn_prf_tls1((const uint8_t *)secret, strlen(secret), (const uint8_t *)seed,
-			       strlen(seed), got, n));
+	                       strlen(seed), got, n));
 	CHECK_MEM(got, want, n);
 }
 
@@ -198,7 +199,7 @@ static size_t km2_client_build(uint8_t *buf, size_t cap, const char *peer_info)
 	for (int i = 0; i < 48 + 64; i++)
 		wbuf_put_u8(&w, (uint8_t)i);
 	const char *opts = "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto UDPv4,cipher "
-			   "AES-256-GCM,auth [null-digest],keysize 256,key-method 2,tls-client";
+	                   "AES-256-GCM,auth [null-digest],keysize 256,key-method 2,tls-client";
 	wbuf_put_u16(&w, (uint16_t)(strlen(opts) + 1));
 	wbuf_put_bytes(&w, opts, strlen(opts) + 1);
 	wbuf_put_u16(&w, 0);
@@ -210,8 +211,9 @@ static size_t km2_client_build(uint8_t *buf, size_t cap, const char *peer_info)
 
 TEST(ovpn_km2_parse)
 {
-	static const char pi[] = "IV_VER=2.6.14\nIV_PLAT=linux\nIV_TCPNL=1\nIV_MTU=1600\n"
-				 "IV_NCP=2\nIV_CIPHERS=CHACHA20-POLY1305:AES-128-GCM\nIV_PROTO=990\n";
+	static const char pi[] =
+	    "IV_VER=2.6.14\nIV_PLAT=linux\nIV_TCPNL=1\nIV_MTU=1600\n"
+	    "IV_NCP=2\nIV_CIPHERS=CHACHA20-POLY1305:AES-128-GCM\nIV_PROTO=990\n";
 	uint8_t buf[1024];
 	struct ovpn_km2 km;
 	struct ovpn_peer_caps caps;

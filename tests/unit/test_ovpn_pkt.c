@@ -70,7 +70,7 @@ TEST(ovpn_pkt_ack_v1)
 TEST(ovpn_pkt_build_roundtrip)
 {
 	static const char *names[] = {"client_reset_v2_none", "client_control_with_ack",
-				      "client_ack_none_random_id", "client_ack_123_none_random_id"};
+	                              "client_ack_none_random_id", "client_ack_123_none_random_id"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		uint8_t b[256], o[256];
 		struct ovpn_ctl p;
@@ -266,7 +266,8 @@ static void static_key_from_vec(uint8_t key[OVPN_STATIC_KEY_LEN])
 {
 	const char *hex = ovpn_vec_str(ovpn_vec_root(), "static_key_hex");
 	size_t n = 0;
-	if (!hex || hex_decode(hex, key, OVPN_STATIC_KEY_LEN, &n) != E_OK || n != OVPN_STATIC_KEY_LEN)
+	if (!hex || hex_decode(hex, key, OVPN_STATIC_KEY_LEN, &n) != E_OK ||
+	    n != OVPN_STATIC_KEY_LEN)
 		memset(key, 0, OVPN_STATIC_KEY_LEN);
 }
 
@@ -345,8 +346,8 @@ TEST(ovpn_static_key_file)
 	CHECK(hex && strlen(hex) == 512);
 	static_key_from_vec(want);
 	off += (size_t)snprintf(text + off, sizeof(text) - off,
-				"#\n# 2048 bit OpenVPN static key\n#\n"
-				"-----BEGIN OpenVPN Static key V1-----\n");
+	                        "#\n# 2048 bit OpenVPN static key\n#\n"
+	                        "-----BEGIN OpenVPN Static key V1-----\n");
 	for (int i = 0; i < 16; i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "%.32s\n", hex + 32 * i);
 	snprintf(text + off, sizeof(text) - off, "-----END OpenVPN Static key V1-----\n");
@@ -355,8 +356,8 @@ TEST(ovpn_static_key_file)
 	text[200] = 'x';
 	CHECK_ERR(ovpn_static_key_parse(text, key), E_PARSE);
 	CHECK_ERR(ovpn_static_key_parse("-----BEGIN OpenVPN Static key V1-----\nabcd\n"
-					"-----END OpenVPN Static key V1-----",
-					key),
-		  E_PARSE);
+	                                "-----END OpenVPN Static key V1-----",
+	                                key),
+	          E_PARSE);
 	CHECK_ERR(ovpn_static_key_parse("no key here", key), E_PARSE);
 }

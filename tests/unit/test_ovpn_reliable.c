@@ -51,7 +51,7 @@ TEST(ovpn_reliable_receive)
 	CHECK_OK(ovpn_reliable_recv(&r, 0, OVPN_P_CONTROL_V1, (const uint8_t *)"a", 1));
 	CHECK_ERR(ovpn_reliable_recv(&r, 1, OVPN_P_CONTROL_V1, (const uint8_t *)"b", 1), E_EXISTS);
 	CHECK_ERR(ovpn_reliable_recv(&r, OVPN_RELIABLE_RECV_N, OVPN_P_CONTROL_V1, NULL, 0),
-		  E_OVPN_WINDOW);
+	          E_OVPN_WINDOW);
 	const struct ovpn_rel_recv *m = ovpn_reliable_peek(&r);
 	CHECK(m && m->msg_id == 0 && m->data[0] == 'a');
 	ovpn_reliable_consume(&r);
@@ -67,7 +67,7 @@ TEST(ovpn_reliable_receive)
 	CHECK_EQ(ovpn_reliable_take_acks(&r, acks, 1), 1);
 	CHECK_EQ(acks[0], 0);
 	CHECK_ERR(ovpn_reliable_recv(&r, 2, OVPN_P_CONTROL_V1, NULL, OVPN_CTL_PAYLOAD_MAX + 1),
-		  E_OVERFLOW);
+	          E_OVERFLOW);
 }
 
 /* A link that drops, duplicates and reorders by a fixed pseudo-random schedule. */
@@ -128,7 +128,7 @@ TEST(ovpn_reliable_lossy_exchange)
 				continue;
 			}
 			result_t rc = ovpn_reliable_recv(&b, fwd.q[i].id, OVPN_P_CONTROL_V1,
-							 &fwd.q[i].byte, 1);
+			                                 &fwd.q[i].byte, 1);
 			CHECK(rc == E_OK || rc == E_EXISTS);
 			fwd.q[i] = fwd.q[--fwd.n];
 		}
