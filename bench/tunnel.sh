@@ -1,105 +1,80 @@
 #!/usr/bin/env bash
-# bench/tunnel.sh - tunnel throughput, side by side, in one namespace topology:
-#   plain veth (no tunnel), Gatehouse <-> Gatehouse (tests/tools/dp_peer, static keys) over
-#   ESP (proto 50) and ESP-in-UDP 4500, first with one packet per syscall, then with UDP
-#   GSO/GRO, then with TUN segmentation offload + receive coalescing (the defaults), and
-#   strongSwan <->
-#   strongSwan (charon + kernel-libipsec, always ESP-in-UDP, interop.md 1), for AES128-GCM-16,
-#   AES256-GCM-16 and AES128 + SHA1. Prints one table: iperf3 TCP Gbit/s (receiver) and
-#   64-byte UDP packets/s delivered (iperf3 -u -b 0 -l 64, receiver count).
+# bench/tunnel.sh - tunnel throughput, side by side, in one namespace topology and one run:
 #
-#   ns a: lo 10.1.0.1/32, a0 192.0.2.1/24  ----veth----  ns b: lo 10.2.0.1/32, b0 192.0.2.2/24
+#   * plain forwarding, no tunnel;
+#   * Gatehouse <-> Gatehouse: two gatehoused daemons (--config, release build) that negotiate
+#     the tunnel with IKEv2; the customer side is the same daemon configured as the initiator
+#     (startup-action start, inside-role customer). Once over plain ESP (IP protocol 50) and
+#     once over UDP-encapsulated ESP (NAT-T, RFC 3948), forced by a masquerading NAT in the
+#     router namespace, as in tests/net/s2s_natt.sh;
+#   * strongSwan <-> strongSwan (charon + kernel-libipsec, which always sends ESP in UDP,
+#     interop.md 1);
+#   * (reference) the data plane alone with static keys (tests/tools/dp_peer, no IKE);
 #
-# A benchmark, not a test: nothing asserts a timing. BENCH_SECONDS (default 5) per measurement,
-# BENCH_ONLY=gatehouse|strongswan|veth to run one group. Needs root (namespaces), iperf3,
-# charon with kernel-libipsec. Build without sanitizers: the script builds
-# build-bench/tools/dp_peer (-O2) unless GH_DP_PEER points at one.
+# each for AES128-GCM-16, AES256-GCM-16 and AES128 + SHA1 (phase 1 and phase 2 restricted to
+# the algorithm). One table: iperf3 TCP Gbit/s (receiver), small-packet rate (iperf3 UDP,
+# 64-byte payload, unthrottled sender, packets the receiver got per second) and, per
+# algorithm, TCP Gatehouse / strongSwan.
+#
+#   ns a (customer side)          ns r (router)                   ns b (AWS side)
+#   lo 10.1.0.1/32                                                lo 10.2.0.1/32
+#   a0 192.0.2.1/24 ---- 192.0.2.254 r0 | r1 198.51.100.254 ---- b0 198.51.100.2/24
+#                                 (nft masquerade out r1 for the NAT-T rows only)
+#
+# iperf3 runs from 10.1.0.1 (ns a) to 10.2.0.1 (ns b): through the tunnel for tunnel rows.
+# A benchmark, not a test: nothing asserts a timing. Variables: BENCH_SECONDS (default 5) per
+# measurement; BENCH_ONLY=veth|gatehouse|strongswan|dataplane runs one group; BENCH_DP=0 drops
+# the data-plane-only rows; GH_BIN (default $BUILD/gatehoused, built with `make all` when
+# missing) and GH_DP_PEER. Needs root (namespaces), iperf3, nft, charon with kernel-libipsec.
+# Everything runs in namespaces named "$GH_RUN_ID-*" (tests/net/lib.sh), removed on every exit.
 set -u
 . "$(dirname "$0")/../tests/net/lib.sh"
 
 T=${BENCH_SECONDS:-5}
 ONLY=${BENCH_ONLY:-}
+BUILD=${BUILD:-build}
+GH_BIN=${GH_BIN:-$GH_ROOT/$BUILD/gatehoused}
 DP_PEER=${GH_DP_PEER:-$GH_ROOT/build-bench/tools/dp_peer}
-if [ -z "${GH_DP_PEER:-}" ]; then
+ALGS="gcm128 gcm256 cbc128-sha1"
+A_OUT=192.0.2.1
+B_OUT=198.51.100.2
+R_NAT=198.51.100.254
+A_IN=10.1.0.1
+B_IN=10.2.0.1
+PSK=bench_psk_0123456789
+
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
+if want gatehouse && [ ! -x "$GH_BIN" ]; then
+	make -s -C "$GH_ROOT" BUILD="$BUILD" all >/dev/null || fail "cannot build $GH_BIN"
+fi
+if want dataplane && [ "${BENCH_DP:-1}" = 1 ] && [ -z "${GH_DP_PEER:-}" ]; then
 	make -s -C "$GH_ROOT" BUILD=build-bench MODULES="lib crypto esp route tun dp" \
 		build-bench/tools/dp_peer >/dev/null || fail "cannot build dp_peer"
 fi
-ROWS=()
 
 ns_add a
+ns_add r
 ns_add b
-link_add a a0 192.0.2.1/24 b b0 192.0.2.2/24
-addr_add a lo 10.1.0.1/32
-addr_add b lo 10.2.0.1/32
+link_add a a0 $A_OUT/24 r r0 192.0.2.254/24
+link_add r r1 $R_NAT/24 b b0 $B_OUT/24
+addr_add a lo $A_IN/32
+addr_add b lo $B_IN/32
+forwarding_on r
+nsx a ip route add default via 192.0.2.254
+nsx b ip route add default via $R_NAT
 
-# measure LABEL ALG SRC DST: iperf3 TCP and 64-byte UDP from ns a to ns b
-measure() {
-	local tcp pps
-	nsx b iperf3 -s -B "$4" >"$GH_TMP/iperf-s.log" 2>&1 &
-	local srv=$!
-	sleep 0.5
-	tcp=$(nsx a timeout $((T + 15)) iperf3 -c "$4" -B "$3" -t "$T" -J 2>/dev/null | python3 -c '
-import json, sys
-try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception: print("-")')
-	pps=$(nsx a timeout $((T + 15)) iperf3 -c "$4" -B "$3" -t "$T" -u -b 0 -l 64 -J 2>/dev/null |
-		python3 -c '
-import json, sys
-try:
-    s = json.load(sys.stdin)["end"]["sum"]
-    print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"] / 1000))
-except Exception: print("-")')
-	kill "$srv" 2>/dev/null
-	wait "$srv" 2>/dev/null
-	ROWS+=("$(printf '%-34s %-16s %10s %14s' "$1" "$2" "$tcp" "$pps")")
-	echo "  .. $1 $2: TCP $tcp Gbit/s, UDP-64 $pps kpkt/s" >&2
+nat_on() {
+	nsx r nft -f - <<NFT || fail "nftables masquerade in r"
+table ip benchnat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "r1" masquerade random
+	}
 }
-
-# --- plain veth ------------------------------------------------------------------------------
-if [ -z "$ONLY" ] || [ "$ONLY" = veth ]; then
-	measure "veth (no tunnel)" "-" 192.0.2.1 192.0.2.2
-fi
-
-# --- Gatehouse <-> Gatehouse -------------------------------------------------------------------
-KA_GCM128=000102030405060708090a0b0c0d0e0f10111213
-KB_GCM128=f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff20212223
-KA_GCM256=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fa0a1a2a3
-KB_GCM256=f0f1f2f3f4f5f6f7f8f9fafbfcfdfeffe0e1e2e3e4e5e6e7e8e9eaebecedeeefb0b1b2b3
-KA_CBC128=00112233445566778899aabbccddeeff
-KB_CBC128=ffeeddccbbaa99887766554433221100
-IA_SHA1=0102030405060708090a0b0c0d0e0f1011121314
-IB_SHA1=a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4
-
-gh_run() { # MODE(raw|encap|gso) ALG LABEL KA KB [IA IB]
-	local extra=() ia=() ib=() pa pb
-	case "$1" in
-	raw) extra=(--no-gso --no-gro --no-offload) ;;
-	encap) extra=(--encap --no-gso --no-gro --no-offload) ;;
-	gso) extra=(--encap --no-offload) ;;
-	offload) extra=(--encap) ;;
-	raw-offload) extra=() ;;
-	esac
-	[ $# -ge 7 ] && ia=(--ikey-out "$6" --ikey-in "$7") && ib=(--ikey-out "$7" --ikey-in "$6")
-	ip netns exec "$(ns_name a)" "$DP_PEER" --tun ghtun --local 192.0.2.1 --remote 192.0.2.2 \
-		"${extra[@]}" --alg "$2" --spi-out 0x1001 --key-out "$4" --spi-in 0x2001 \
-		--key-in "$5" "${ia[@]}" --inside 169.254.10.1/30 --route 10.2.0.0/24 \
-		>"$GH_TMP/gh-a.log" 2>&1 &
-	pa=$!
-	GH_PIDS+=($pa)
-	ip netns exec "$(ns_name b)" "$DP_PEER" --tun ghtun --local 192.0.2.2 --remote 192.0.2.1 \
-		"${extra[@]}" --alg "$2" --spi-out 0x2001 --key-out "$5" --spi-in 0x1001 \
-		--key-in "$4" "${ib[@]}" --inside 169.254.10.2/30 --route 10.1.0.0/24 \
-		>"$GH_TMP/gh-b.log" 2>&1 &
-	pb=$!
-	GH_PIDS+=($pb)
-	wait_for 10 grep -q "up on" "$GH_TMP/gh-a.log" || fail "dp_peer a: $(cat "$GH_TMP/gh-a.log")"
-	wait_for 10 grep -q "up on" "$GH_TMP/gh-b.log" || fail "dp_peer b: $(cat "$GH_TMP/gh-b.log")"
-	measure "$3" "$(alg_name "$2")" 10.1.0.1 10.2.0.1
-	kill -INT "$pa" "$pb"
-	wait "$pa" "$pb" 2>/dev/null
-	nsx a ip route flush cache
-	nsx b ip route flush cache
+NFT
 }
+nat_off() { nsx r nft delete table ip benchnat 2>/dev/null; }
 
 alg_name() {
 	case "$1" in
@@ -107,30 +82,172 @@ alg_name() {
 	esac
 }
 
-if [ -z "$ONLY" ] || [ "$ONLY" = gatehouse ]; then
-	for mode in ${BENCH_GH_MODES:-raw encap gso offload raw-offload}; do
-		case $mode in
-		raw) label="gatehouse ESP, 1 pkt/syscall" ;;
-		encap) label="gatehouse UDP4500, 1 pkt/syscall" ;;
-		gso) label="gatehouse UDP4500 +GSO/GRO" ;;
-		offload) label="gatehouse UDP4500 +GSO/GRO+TUN TSO" ;;
-		raw-offload) label="gatehouse ESP +TUN TSO" ;;
-		esac
-		gh_run $mode gcm128 "$label" "$KA_GCM128" "$KB_GCM128"
-		gh_run $mode gcm256 "$label" "$KA_GCM256" "$KB_GCM256"
-		gh_run $mode cbc128-sha1 "$label" "$KA_CBC128" "$KB_CBC128" "$IA_SHA1" "$IB_SHA1"
-	done
+# Results: "group|setup|algorithm|tcp|kpps" lines, printed in a fixed order at the end.
+RES=()
+
+# iperf3 from ns a to ns b; prints "TCP_GBITS KPPS" ("-" for a failed measurement).
+# Small packets: -u -l 64 -b 0 (the sender as fast as it can, one stream), counted at the
+# receiver: packets the server got (sent - lost, from the server's own report) per second.
+measure() { # SRC DST
+	local tcp pps srv
+	nsx b iperf3 -s -B "$2" >"$GH_TMP/iperf-s.log" 2>&1 &
+	srv=$!
+	wait_for 5 sh -c "ip netns exec $(ns_name b) ss -ltn | grep -q ':5201 '"
+	tcp=$(nsx a timeout $((T + 15)) iperf3 -c "$2" -B "$1" -t "$T" -J 2>/dev/null | python3 -c '
+import json, sys
+try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception: print("-")')
+	pps=$(nsx a timeout $((T + 15)) iperf3 -c "$2" -B "$1" -t "$T" -u -b 0 -l 64 -J \
+		--get-server-output 2>/dev/null | python3 -c '
+import json, sys
+try:
+    s = json.load(sys.stdin)["server_output_json"]["end"]["sum"]
+    print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"] / 1000))
+except Exception: print("-")')
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+	echo "$tcp $pps"
+}
+
+record() { # GROUP SETUP ALG TCP KPPS
+	RES+=("$1|$2|$3|$4|$5")
+	echo "  .. $2 $3: TCP $4 Gbit/s, UDP-64 $5 kpkt/s" >&2
+}
+
+# --- plain forwarding ----------------------------------------------------------------------
+if want veth; then
+	read -r tcp pps < <(measure $A_IN $B_IN)
+	record 0 "no tunnel (veth + router)" - "$tcp" "$pps"
 fi
 
+# --- Gatehouse <-> Gatehouse: gatehoused with IKE --------------------------------------------
+gh_algs() { # ALG: phase 1 and phase 2 restricted to it
+	case "$1" in
+	gcm128 | gcm256)
+		local e=AES128-GCM-16
+		[ "$1" = gcm256 ] && e=AES256-GCM-16
+		# GCM is an AEAD: the integrity list only picks the IKE PRF (RFC 5282 8).
+		printf '\tphase1-encryption-algorithms %s\n\tphase2-encryption-algorithms %s\n' "$e" "$e"
+		printf '\tphase1-integrity-algorithms SHA2-256\n\tphase2-integrity-algorithms SHA2-256\n'
+		;;
+	cbc128-sha1)
+		printf '\tphase1-encryption-algorithms AES128\n\tphase2-encryption-algorithms AES128\n'
+		printf '\tphase1-integrity-algorithms SHA1\n\tphase2-integrity-algorithms SHA1\n'
+		;;
+	esac
+	printf '\tphase1-dh-group-numbers 14 19\n'
+}
+
+gh_conf() { # NS LOCAL REMOTE ROUTE START ROLE ALG
+	cat <<CONF
+log-level info
+listen 127.0.0.1:0
+data-dir $GH_TMP/data-$1
+outside-address $2
+vpc-network $([ "$1" = a ] && echo $A_IN/32 || echo $B_IN/32)
+tunnel vpn-bench 1 {
+	local-address $2
+	remote-address $3
+	inside-cidr 169.254.10.0/30
+	pre-shared-key $PSK
+	startup-action $5
+	inside-role $6
+	route $4
+$(gh_algs "$7")
+}
+CONF
+}
+
+gh_stop() { # PID...: SIGTERM (IKE DELETE sent), then wait
+	local p c
+	for p in "$@"; do
+		c=$(pgrep -P "$p" 2>/dev/null)
+		kill -TERM $c "$p" 2>/dev/null
+	done
+	for p in "$@"; do
+		wait_for 10 sh -c "! kill -0 $p 2>/dev/null" || kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
+
+gh_run() { # MODE(esp|natt) ALG
+	local pa pb seen=$A_OUT label="Gatehouse IKE, ESP (proto 50)" enc tcp=- pps=-
+	if [ "$1" = natt ]; then
+		nat_on
+		seen=$R_NAT label="Gatehouse IKE, NAT-T (UDP 4500)"
+	fi
+	gh_conf b $B_OUT $seen $A_IN/32 add aws "$2" >"$GH_TMP/b.conf"
+	gh_conf a $A_OUT $B_OUT $B_IN/32 start customer "$2" >"$GH_TMP/a.conf"
+	"$GH_BIN" -n --config "$GH_TMP/a.conf" >"$GH_TMP/check.out" 2>&1 &&
+		"$GH_BIN" -n --config "$GH_TMP/b.conf" >>"$GH_TMP/check.out" 2>&1 ||
+		fail "config check: $(cat "$GH_TMP/check.out")"
+	bg b "$GH_TMP/gh-b.log" "$GH_BIN" --config "$GH_TMP/b.conf"
+	pb=${GH_PIDS[-1]}
+	bg a "$GH_TMP/gh-a.log" "$GH_BIN" --config "$GH_TMP/a.conf"
+	pa=${GH_PIDS[-1]}
+	if wait_for 30 grep -q 'vpn-bench tunnel 1 .*: UP' "$GH_TMP/gh-a.log" &&
+		wait_for 10 grep -q 'vpn-bench tunnel 1 .*: UP' "$GH_TMP/gh-b.log"; then
+		enc=no
+		grep 'CHILD SA installed' "$GH_TMP/gh-a.log" | grep -q 'UDP-encapsulated' && enc=yes
+		if [ "$enc" = "$([ "$1" = natt ] && echo yes || echo no)" ]; then
+			read -r tcp pps < <(measure $A_IN $B_IN)
+		else
+			note "$label $(alg_name "$2"): UDP encapsulation is '$enc', not measured"
+		fi
+	else
+		note "$label $(alg_name "$2"): tunnel not UP: $(grep -h 'vpn-bench\|err' \
+			"$GH_TMP/gh-a.log" "$GH_TMP/gh-b.log" | tail -4)"
+	fi
+	record 1 "$label" "$(alg_name "$2")" "$tcp" "$pps"
+	gh_stop "$pa" "$pb"
+	[ "$1" = natt ] && nat_off
+	rm -rf "$GH_TMP/data-a" "$GH_TMP/data-b"
+}
+
+# --- data plane only: dp_peer with static keys, no IKE ----------------------------------------
+KEYS_gcm128="000102030405060708090a0b0c0d0e0f10111213 f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff20212223"
+
+dp_run() { # MODE(esp|encap) ALG
+	local extra=() pa pb label="data plane only (static keys), ESP" tcp=- pps=- ka kb
+	read -r ka kb <<<"$(eval echo "\$KEYS_$2")"
+	if [ "$1" = encap ]; then
+		extra=(--encap)
+		label="data plane only (static keys), UDP"
+	fi
+	bg a "$GH_TMP/dp-a.log" "$DP_PEER" --tun ghtun --local $A_OUT --remote $B_OUT \
+		"${extra[@]}" --alg "$2" --spi-out 0x1001 --key-out "$ka" --spi-in 0x2001 \
+		--key-in "$kb" --inside 169.254.10.2/30 --route $B_IN/32
+	pa=${GH_PIDS[-1]}
+	bg b "$GH_TMP/dp-b.log" "$DP_PEER" --tun ghtun --local $B_OUT --remote $A_OUT \
+		"${extra[@]}" --alg "$2" --spi-out 0x2001 --key-out "$kb" --spi-in 0x1001 \
+		--key-in "$ka" --inside 169.254.10.1/30 --route $A_IN/32
+	pb=${GH_PIDS[-1]}
+	if wait_for 10 grep -q "up on" "$GH_TMP/dp-a.log" &&
+		wait_for 10 grep -q "up on" "$GH_TMP/dp-b.log"; then
+		read -r tcp pps < <(measure $A_IN $B_IN)
+	else
+		note "dp_peer did not start: $(cat "$GH_TMP/dp-a.log" "$GH_TMP/dp-b.log" | tail -4)"
+	fi
+	record 3 "$label" "$(alg_name "$2")" "$tcp" "$pps"
+	kill -INT "$pa" "$pb" 2>/dev/null
+	wait "$pa" "$pb" 2>/dev/null
+}
+
 # --- strongSwan <-> strongSwan (kernel-libipsec) -----------------------------------------------
-ss_conf() { # NS LOCAL REMOTE LTS RTS START ESP
+ss_conf() { # NS LOCAL REMOTE LTS RTS START ALG
+	local ike esp
+	case "$7" in
+	gcm128) ike=aes128gcm16-prfsha256-modp2048-ecp256 esp=aes128gcm16 ;;
+	gcm256) ike=aes256gcm16-prfsha256-modp2048-ecp256 esp=aes256gcm16 ;;
+	cbc128-sha1) ike=aes128-sha1-modp2048-ecp256 esp=aes128-sha1 ;;
+	esac
 	cat >"$(ss_dir "$1")/swanctl.conf" <<CONF
 connections {
   bench {
     version = 2
     local_addrs = $2
     remote_addrs = $3
-    proposals = aes128-sha256-modp2048
+    proposals = $ike
     mobike = no
     local {
       auth = psk
@@ -144,7 +261,7 @@ connections {
       bench {
         local_ts = $4
         remote_ts = $5
-        esp_proposals = $7
+        esp_proposals = $esp
         replay_window = 1024
         start_action = $6
       }
@@ -153,49 +270,74 @@ connections {
 }
 secrets {
   ike-bench {
-    id-a = 192.0.2.1
-    id-b = 192.0.2.2
-    secret = "bench_psk_0123456789"
+    id-a = $A_OUT
+    id-b = $B_OUT
+    secret = "$PSK"
   }
 }
 CONF
 }
 
-ss_stop() { # NS: end the charon started in NS (its pid is in GH_PIDS; the ns holds only it)
+ss_stop() { # NS: end the charon started in NS (the namespace holds only it)
 	local p
 	for p in $(ip netns pids "$(ns_name "$1")" 2>/dev/null); do kill "$p" 2>/dev/null; done
 	wait_for 10 sh -c "[ -z \"\$(ip netns pids $(ns_name "$1"))\" ]" || true
 	rm -f "$(ss_dir "$1")/charon.vici"
 }
 
-ss_run() { # ESP_PROPOSAL ALG_LABEL
+ss_run() { # ALG
+	local tcp=- pps=-
 	ss_start b
 	ss_start a
-	ss_conf b 192.0.2.2 192.0.2.1 10.2.0.0/24 10.1.0.0/24 none "$1"
-	ss_conf a 192.0.2.1 192.0.2.2 10.1.0.0/24 10.2.0.0/24 start "$1"
+	ss_conf b $B_OUT $A_OUT $B_IN/32 $A_IN/32 none "$1"
+	ss_conf a $A_OUT $B_OUT $A_IN/32 $B_IN/32 start "$1"
 	ss_load b
 	ss_load a
 	if ss_wait_child a bench 20; then
-		measure "strongswan libipsec ESP-in-UDP" "$2" 10.1.0.1 10.2.0.1
+		read -r tcp pps < <(measure $A_IN $B_IN)
 	else
-		note "strongSwan CHILD_SA for $2 not installed: $(tail -5 "$(ss_dir a)/charon.log")"
-		ROWS+=("$(printf '%-34s %-16s %10s %14s' "strongswan libipsec ESP-in-UDP" "$2" - -)")
+		note "strongSwan CHILD_SA for $1 not installed: $(tail -3 "$(ss_dir a)/charon.log")"
 	fi
+	record 2 "strongSwan libipsec, ESP-in-UDP" "$(alg_name "$1")" "$tcp" "$pps"
 	ss_stop a
 	ss_stop b
+	rm -rf "$(ss_dir a)" "$(ss_dir b)"
 }
 
-if [ -z "$ONLY" ] || [ "$ONLY" = strongswan ]; then
+if want gatehouse; then
+	for alg in $ALGS; do gh_run esp "$alg"; done
+fi
+if want strongswan; then
 	if [ -x "$SS_CHARON" ]; then
-		ss_run aes128gcm16 AES128-GCM-16
-		ss_run aes256gcm16 AES256-GCM-16
-		ss_run aes128-sha1 AES128+SHA1
+		for alg in $ALGS; do ss_run "$alg"; done
 	else
 		note "no charon at $SS_CHARON: strongSwan rows skipped"
 	fi
 fi
+if want dataplane && [ "${BENCH_DP:-1}" = 1 ]; then
+	dp_run esp gcm128
+	dp_run encap gcm128
+fi
+# NAT-T last: once the masquerade table exists, the router keeps connection-tracking state.
+if want gatehouse; then
+	for alg in $ALGS; do gh_run natt "$alg"; done
+fi
 
-echo
-printf '%-34s %-16s %10s %14s\n' "setup" "algorithm" "TCP Gbit/s" "UDP-64 kpkt/s"
-printf '%s\n' "${ROWS[@]}"
-echo "($T s per measurement, $(nproc) CPUs; both ends and iperf3 share them)"
+# --- the table -------------------------------------------------------------------------------
+printf '%s\n' "${RES[@]}" | python3 -c '
+import sys
+rows = [l.rstrip("\n").split("|") for l in sys.stdin if l.strip()]
+ss = {r[2]: r[3] for r in rows if r[0] == "2"}
+order = {"-": 0, "AES128-GCM-16": 1, "AES256-GCM-16": 2, "AES128+SHA1": 3}
+rows.sort(key=lambda r: (order.get(r[2], 9), r[0], r[1]))
+print()
+print("%-38s %-14s %10s %13s %10s" % ("setup", "algorithm", "TCP Gbit/s", "UDP-64 kpkt/s",
+                                     "TCP GH/SS"))
+for g, setup, alg, tcp, pps in rows:
+    ratio = ""
+    if g in ("1", "3"):
+        try: ratio = "%.2fx" % (float(tcp) / float(ss[alg]))
+        except Exception: ratio = "-"
+    print("%-38s %-14s %10s %13s %10s" % (setup, alg, tcp, pps, ratio))
+'
+echo "($T s per measurement; $(nproc) CPUs shared by both ends, the router and iperf3)"

@@ -44,7 +44,16 @@ aws_gw() {
 		AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true \
 		"$AWS" --endpoint-url "$API" ec2 "$@"
 }
-run() { printf '%s$ aws ec2%s%s\n' "$DIM" "$(printf ' %q' "$@")" "$OFF" >&2; aws_gw "$@"; }
+shq() { # the words as one would type them
+	local a
+	for a; do
+		case $a in
+		*[!A-Za-z0-9_./:=,@+-]*) printf " '%s'" "$a" ;;
+		*) printf ' %s' "$a" ;;
+		esac
+	done
+}
+run() { printf '%s$ aws ec2%s%s\n' "$DIM" "$(shq "$@")" "$OFF" >&2; aws_gw "$@"; }
 die() { echo "demo: $*"; [ -n "${GH_LOG:-}" ] && tail -20 "$GH_LOG"; exit 1; }
 
 # Stop gatehoused gracefully first (IKE DELETE to the device), then lib.sh removes the rest.

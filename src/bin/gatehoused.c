@@ -7,6 +7,8 @@
  * Structure: parse options -> open the store -> start subsystems on the loop -> run until
  * SIGTERM/SIGINT (signalfd) -> stop subsystems in reverse order. A new subsystem (the tunnel
  * engine with --config FILE) adds an option, one start call and one stop call.
+ * With --config, svc (svc/svc.h) joins the API and the engine: stored VPN connections run as
+ * tunnels, their status shows as VgwTelemetry, the file's outside-address pool feeds the API.
  */
 #include <getopt.h>
 #include <signal.h>

@@ -282,4 +282,20 @@ struct json_object *cvpn_endpoint_to_json(const struct cvpn_endpoint *e);
 /* E_PARSE on a malformed document (e is left initialised; fini it). */
 RESULT cvpn_endpoint_from_json(struct json_object *o, struct cvpn_endpoint *e);
 
+/* ---- what the OpenVPN server needs from ACM (cvpn_ovpn.c) ---- */
+struct store;
+/* PEM texts for the data plane (src/ovpn's ovpn_config takes files: write these 0600):
+ * the server certificate followed by its chain, the server key (secret: wiped by
+ * cvpn_materials_fini), the CA that signs client certificates (the client-root ARN's chain,
+ * or its certificate), and the CRL (NULL when none). E_NOTFOUND when a certificate is gone. */
+struct cvpn_materials {
+	char *server_cert_chain;
+	char *server_key;
+	char *client_ca;
+	char *crl;
+};
+RESULT cvpn_materials_get(struct store *st, const char *region, const char *account,
+                          const struct cvpn_endpoint *e, struct cvpn_materials *out);
+void cvpn_materials_fini(struct cvpn_materials *m);
+
 #endif

@@ -119,6 +119,10 @@ static RESULT tn_associate(struct api_req *rq, struct api_resp *rs, struct cvpn_
 	rc = cvpn_assoc_add(&op->e, &a, &err);
 	if (rc != E_OK)
 		return cvpn_ops_fail(rs, rc, &err);
+	if (op->e.n_sg == 0) { /* B10b: the VPC's default security group (as at create) */
+		snprintf(op->e.sg_ids[0], CVPN_ID_MAX, "sg-%.60s", op->e.vpc_id + 4);
+		op->e.n_sg = 1;
+	}
 	GUARD(cvpn_ops_save(rq, &op->r, &op->e));
 	xml_str(&rs->x, "associationId", a.id);
 	cvpn_ops_xml_status(&rs->x, "status", "associating");

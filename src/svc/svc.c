@@ -60,8 +60,10 @@ static result_t desired_build(const struct conf *file, struct conf_tunnel *api, 
 	c->ntunnels = n = nf;
 	for (size_t i = 0; i < napi; i++) {
 		if (conf_tunnel_find(c, api[i].t.vpn_id, api[i].t.index)) {
-			log_warn("svc", "%s tunnel %u is in the configuration file and the API: the "
-			         "file's runs", api[i].t.vpn_id, api[i].t.index);
+			log_warn("svc",
+			         "%s tunnel %u is in the configuration file and the API: the "
+			         "file's runs",
+			         api[i].t.vpn_id, api[i].t.index);
 			continue;
 		}
 		c->tunnels[n++] = api[i];
@@ -90,7 +92,8 @@ static result_t tel_rebuild(struct svc *s, const struct conf *c, size_t first_ap
 		v[i].index = t->index;
 		v[i].outside = t->outside_local;
 		for (size_t k = 0; k < s->ntel; k++)
-			if (s->tel[k].index == t->index && strcmp(s->tel[k].vpn_id, t->vpn_id) == 0 &&
+			if (s->tel[k].index == t->index &&
+			    strcmp(s->tel[k].vpn_id, t->vpn_id) == 0 &&
 			    addr_equal(&s->tel[k].outside, &t->outside_local))
 				v[i] = s->tel[k];
 	}
@@ -165,7 +168,8 @@ static void on_poll(struct ev_timer *tm)
 	 * stopped by that apply; a runner hook composing file + store would keep them.) */
 	if (file_conf(s) != s->file_seen) {
 		if (svc_sync(s) == E_OK)
-			log_info("svc", "configuration file reloaded: the API's tunnels applied again");
+			log_info("svc",
+			         "configuration file reloaded: the API's tunnels applied again");
 		else
 			log_warn("svc", "tunnels not reconciled after the reload");
 	}

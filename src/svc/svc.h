@@ -40,13 +40,13 @@ struct conf;
 #define SVC_POLL_MS 1000 /* tunnel status -> VgwTelemetry */
 
 struct svc_config {
-	struct ev_loop *loop;  /* NULL: no poll timer (tests call svc_poll) */
-	struct store *store;   /* required */
+	struct ev_loop *loop;   /* NULL: no poll timer (tests call svc_poll) */
+	struct store *store;    /* required */
 	struct api_server *api; /* NULL: no change callback (tests call svc_sync) */
 	/* The engine: the runner's (with its file tunnels, SIGHUP reload) or a bare engine. */
 	struct engine_runner *runner;
-	struct engine *engine;     /* used when runner is NULL */
-	const struct conf *file;   /* with engine: file tunnels kept running (borrowed), or NULL */
+	struct engine *engine;   /* used when runner is NULL */
+	const struct conf *file; /* with engine: file tunnels kept running (borrowed), or NULL */
 };
 
 struct svc;

@@ -53,7 +53,8 @@ class AcmTest(unittest.TestCase):
             self.assertEqual(rc, 0)
             self.assertRegex(out["CertificateArn"],
                              r"^arn:aws:acm:us-east-1:123456789012:certificate/"
-                             r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+                             r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                             r"[0-9a-f]{12}$")
             arns.append(out["CertificateArn"])
         self.assertNotEqual(arns[0], arns[1])
         d = self.acm.describe_certificate(CertificateArn=arns[0])["Certificate"]

@@ -232,6 +232,12 @@ class Validation(CvpnBase):
         self.assert_client_error("InvalidClientVpnSubnetId.OverlappingCidr",
                                  self.ec2.associate_client_vpn_target_network,
                                  ClientVpnEndpointId=eid, SubnetId=sub)
+        # without VpcId, the first association sets the VPC and its default security group
+        self.ec2.associate_client_vpn_target_network(ClientVpnEndpointId=eid,
+                                                     SubnetId=self.sub_a)
+        ep = self.describe(eid)
+        self.assertEqual((ep["VpcId"], ep["SecurityGroupIds"]),
+                         (self.vpc, ["sg-" + self.vpc[4:]]))
 
     def test_port_session_banner_dns_log(self):  # claims 8, 9, 11, 12, 13
         self.assertEqual(self.describe(self.create(VpnPort=1194)["ClientVpnEndpointId"])

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "acm/acm.h"
+#include "cvpn/cvpn.h"
 #include "lib/buf.h"
 #include "store/store.h"
 #include "test.h"
@@ -259,5 +260,42 @@ TEST(acm_json_protocol)
 	free(bk);
 	free(bh);
 	free(bo);
+	acm_store_done(st, dir);
+}
+
+TEST(cvpn_materials_from_acm)
+{
+	/* what src/ovpn will load for an endpoint: cert + chain, key, client CA, CRL */
+	char dir[64], err[256];
+	struct store *st = acm_store(dir, sizeof(dir));
+	struct acm_cert c;
+	struct cvpn_endpoint e;
+	struct cvpn_materials m;
+
+	CHECK(st != NULL);
+	CHECK_OK(store_begin(st));
+	CHECK_OK(acm_cert_parse(FX_SRV_CRT, L(FX_SRV_CRT), FX_SRV_KEY, L(FX_SRV_KEY), FX_CA,
+	                        L(FX_CA), &c, err, sizeof(err)));
+	acm_new_id(c.id);
+	acm_arn_format(REGION, ACCOUNT, c.id, c.arn, sizeof(c.arn));
+	CHECK_OK(acm_cert_put(st, &c));
+	CHECK_OK(store_commit(st));
+	cvpn_endpoint_init(&e);
+	CHECK_OK(cvpn_str_set(&e.server_cert_arn, c.arn));
+	e.auth[0].type = CVPN_AUTH_CERTIFICATE;
+	CHECK_OK(cvpn_str_set(&e.auth[0].client_root_chain_arn, c.arn));
+	e.n_auth = 1;
+	CHECK_OK(cvpn_materials_get(st, REGION, ACCOUNT, &e, &m));
+	CHECK(strncmp(m.server_cert_chain, FX_SRV_CRT, L(FX_SRV_CRT)) == 0);
+	CHECK_STR(m.server_cert_chain + L(FX_SRV_CRT), FX_CA);
+	CHECK_STR(m.server_key, FX_SRV_KEY);
+	CHECK_STR(m.client_ca, FX_CA);
+	CHECK(m.crl == NULL);
+	cvpn_materials_fini(&m);
+	CHECK_OK(cvpn_str_set(&e.server_cert_arn, "arn:aws:acm:us-east-1:123456789012:certificate/"
+	                                          "00000000-0000-4000-8000-000000000000"));
+	CHECK_ERR(cvpn_materials_get(st, REGION, ACCOUNT, &e, &m), E_NOTFOUND);
+	cvpn_endpoint_fini(&e);
+	acm_cert_fini(&c);
 	acm_store_done(st, dir);
 }

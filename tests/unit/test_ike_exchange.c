@@ -205,6 +205,7 @@ static bool setup(const struct model_tunnel_options *oa, const struct model_tunn
 	struct model_tunnel ma, mb;
 
 	nevents = 0;
+	log_set_record_sink(on_record, NULL);
 	port_base = (uint16_t)(20000 + (getpid() * 7 + port_base + 2) % 40000);
 	if (ev_loop_new(&loop) != E_OK)
 		return false;

@@ -317,6 +317,11 @@ TEST(svc_file_tunnels_beside_the_store_and_pool_export)
 	CHECK_OK(svc_outside_pool_export(empty)); /* no pool: the API keeps its default */
 	CHECK(getenv(API_VPN_POOL_ENV) == NULL);
 	conf_free(empty);
+	/* every pool address used by the file's tunnels: nothing for the API, said so */
+	file->npool = 1;
+	file->pool[0] = file->tunnels[0].t.outside_local;
+	CHECK_ERR(svc_outside_pool_export(file), E_RANGE);
+	CHECK(getenv(API_VPN_POOL_ENV) == NULL);
 	conf_free(file);
 	store_tmp_free(st, dir);
 }
@@ -329,4 +334,3 @@ TEST(svc_new_needs_an_engine_and_a_store)
 	CHECK_ERR(svc_new(&cfg, &s), E_INVAL);
 	CHECK(s == NULL);
 }
-
