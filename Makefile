@@ -141,4 +141,4 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(BIN_SRCS:src/bin/%.c=$(BUILD)/src/bin/%.d) $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJS:.o=.d) $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.d) $(BIN_SRCS:src/bin/%.c=$(BUILD)/src/bin/%.d) $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

@@ -21,9 +21,10 @@
 #   a0 192.0.2.1/24 ---- 192.0.2.254 r0 | r1 198.51.100.254 ---- b0 198.51.100.2/24
 #                                 (nft masquerade out r1 for the NAT-T rows only)
 #
-# iperf3 runs from 10.1.0.1 (ns a) to 10.2.0.1 (ns b): through the tunnel for tunnel rows.
+# iperf3 runs from 10.1.0.1 (ns a) to 10.2.0.1 (ns b) through the tunnel; the row without a
+# tunnel runs from 192.0.2.1 to 198.51.100.2 (the same veths and router).
 # A benchmark, not a test: nothing asserts a timing. Variables: BENCH_SECONDS (default 5) per
-# measurement; BENCH_ONLY=veth|gatehouse|strongswan|dataplane runs one group; BENCH_DP=0 drops
+# measurement; BENCH_ALGS (default "gcm128 gcm256 cbc128-sha1"); BENCH_ONLY=veth|gatehouse|strongswan|dataplane runs one group; BENCH_DP=0 drops
 # the data-plane-only rows; GH_BIN (default $BUILD/gatehoused, built with `make all` when
 # missing) and GH_DP_PEER. Needs root (namespaces), iperf3, nft, charon with kernel-libipsec.
 # Everything runs in namespaces named "$GH_RUN_ID-*" (tests/net/lib.sh), removed on every exit.
@@ -35,7 +36,7 @@ ONLY=${BENCH_ONLY:-}
 BUILD=${BUILD:-build}
 GH_BIN=${GH_BIN:-$GH_ROOT/$BUILD/gatehoused}
 DP_PEER=${GH_DP_PEER:-$GH_ROOT/build-bench/tools/dp_peer}
-ALGS="gcm128 gcm256 cbc128-sha1"
+ALGS=${BENCH_ALGS:-gcm128 gcm256 cbc128-sha1}
 A_OUT=192.0.2.1
 B_OUT=198.51.100.2
 R_NAT=198.51.100.254
@@ -87,7 +88,7 @@ RES=()
 
 # iperf3 from ns a to ns b; prints "TCP_GBITS KPPS" ("-" for a failed measurement).
 # Small packets: -u -l 64 -b 0 (the sender as fast as it can, one stream), counted at the
-# receiver: packets the server got (sent - lost, from the server's own report) per second.
+# receiver: packets the server got (sent - lost, as the server reports them) per second.
 measure() { # SRC DST
 	local tcp pps srv
 	nsx b iperf3 -s -B "$2" >"$GH_TMP/iperf-s.log" 2>&1 &
@@ -98,10 +99,10 @@ import json, sys
 try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
 except Exception: print("-")')
 	pps=$(nsx a timeout $((T + 15)) iperf3 -c "$2" -B "$1" -t "$T" -u -b 0 -l 64 -J \
-		--get-server-output 2>/dev/null | python3 -c '
+		2>/dev/null | python3 -c '
 import json, sys
 try:
-    s = json.load(sys.stdin)["server_output_json"]["end"]["sum"]
+    s = json.load(sys.stdin)["end"]["sum_received"]
     print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"] / 1000))
 except Exception: print("-")')
 	kill "$srv" 2>/dev/null
@@ -116,7 +117,7 @@ record() { # GROUP SETUP ALG TCP KPPS
 
 # --- plain forwarding ----------------------------------------------------------------------
 if want veth; then
-	read -r tcp pps < <(measure $A_IN $B_IN)
+	read -r tcp pps < <(measure $A_OUT $B_OUT)
 	record 0 "no tunnel (veth + router)" - "$tcp" "$pps"
 fi
 
@@ -138,10 +139,16 @@ gh_algs() { # ALG: phase 1 and phase 2 restricted to it
 	printf '\tphase1-dh-group-numbers 14 19\n'
 }
 
+gh_suite() { # ALG: the CHILD SA suite as the engine logs it
+	case "$1" in
+	gcm128) echo "AES_GCM_16_128/integ 0" ;; gcm256) echo "AES_GCM_16_256/integ 0" ;;
+	cbc128-sha1) echo "AES_CBC_128/integ 2" ;; # integ 2: AUTH_HMAC_SHA1_96 (RFC 7296 3.3.2)
+	esac
+}
+
 gh_conf() { # NS LOCAL REMOTE ROUTE START ROLE ALG
 	cat <<CONF
 log-level info
-listen 127.0.0.1:0
 data-dir $GH_TMP/data-$1
 outside-address $2
 vpc-network $([ "$1" = a ] && echo $A_IN/32 || echo $B_IN/32)
@@ -171,7 +178,7 @@ gh_stop() { # PID...: SIGTERM (IKE DELETE sent), then wait
 }
 
 gh_run() { # MODE(esp|natt) ALG
-	local pa pb seen=$A_OUT label="Gatehouse IKE, ESP (proto 50)" enc tcp=- pps=-
+	local pa pb seen=$A_OUT label="Gatehouse IKE, ESP (proto 50)" enc child tcp=- pps=-
 	if [ "$1" = natt ]; then
 		nat_on
 		seen=$R_NAT label="Gatehouse IKE, NAT-T (UDP 4500)"
@@ -181,18 +188,25 @@ gh_run() { # MODE(esp|natt) ALG
 	"$GH_BIN" -n --config "$GH_TMP/a.conf" >"$GH_TMP/check.out" 2>&1 &&
 		"$GH_BIN" -n --config "$GH_TMP/b.conf" >>"$GH_TMP/check.out" 2>&1 ||
 		fail "config check: $(cat "$GH_TMP/check.out")"
-	bg b "$GH_TMP/gh-b.log" "$GH_BIN" --config "$GH_TMP/b.conf"
+	bg b "$GH_TMP/gh-b.log" "$GH_BIN" --config "$GH_TMP/b.conf" --listen 127.0.0.1:0
 	pb=${GH_PIDS[-1]}
-	bg a "$GH_TMP/gh-a.log" "$GH_BIN" --config "$GH_TMP/a.conf"
+	bg a "$GH_TMP/gh-a.log" "$GH_BIN" --config "$GH_TMP/a.conf" --listen 127.0.0.1:0
 	pa=${GH_PIDS[-1]}
 	if wait_for 30 grep -q 'vpn-bench tunnel 1 .*: UP' "$GH_TMP/gh-a.log" &&
 		wait_for 10 grep -q 'vpn-bench tunnel 1 .*: UP' "$GH_TMP/gh-b.log"; then
+		# What was negotiated (the customer side's log): measured only if it is what the
+		# row says (suite restricted to the algorithm; UDP encapsulation or not).
+		child=$(grep -oE 'CHILD SA [0-9a-f]+_i [0-9a-f]+_o installed \(.*' "$GH_TMP/gh-a.log")
+		grep -hoE '(IKE SA [0-9a-f]+_i [0-9a-f]+_r established|CHILD SA [0-9a-f]+_i [0-9a-f]+_o installed) \(.*' \
+			"$GH_TMP/gh-a.log" | sed -E 's/^(IKE|CHILD) SA [^ ]+ [^ ]+ /  .. \1 SA /' >&2
 		enc=no
-		grep 'CHILD SA installed' "$GH_TMP/gh-a.log" | grep -q 'UDP-encapsulated' && enc=yes
-		if [ "$enc" = "$([ "$1" = natt ] && echo yes || echo no)" ]; then
-			read -r tcp pps < <(measure $A_IN $B_IN)
-		else
+		case "$child" in *UDP-encapsulated*) enc=yes ;; esac
+		if [ "$enc" != "$([ "$1" = natt ] && echo yes || echo no)" ]; then
 			note "$label $(alg_name "$2"): UDP encapsulation is '$enc', not measured"
+		elif [ "$(grep -c "($(gh_suite "$2")/" <<<"$child")" != 1 ]; then
+			note "$label $(alg_name "$2"): unexpected CHILD SA '$child', not measured"
+		else
+			read -r tcp pps < <(measure $A_IN $B_IN)
 		fi
 	else
 		note "$label $(alg_name "$2"): tunnel not UP: $(grep -h 'vpn-bench\|err' \

@@ -300,39 +300,47 @@ static void real_tunnel_stop(struct engine *e, struct engine_tunnel *t)
 }
 
 static result_t real_route_add(struct engine *e, struct engine_tunnel *t,
-                               const struct conf_route *r, uint32_t metric)
+                               const struct conf_route *r)
+{
+	result_t rc;
+
+	(void)e;
+	if (!t->dp || !t->dp_handle)
+		return E_STATE;
+	rc = dp_route_add(t->dp->dp, &r->prefix, t->dp_handle, r->priority);
+	return rc == E_EXISTS ? E_OK : rc;
+}
+
+static void real_route_del(struct engine *e, struct engine_tunnel *t, const struct conf_route *r)
+{
+	(void)e;
+	if (!t->dp || !t->dp_handle)
+		return;
+	if (dp_route_remove(t->dp->dp, &r->prefix, t->dp_handle) != E_OK)
+		log_debug("engine", "data-plane route already gone");
+}
+
+static result_t real_kroute_set(struct engine *e, const struct engine_tunnel *t,
+                                const struct prefix *p, uint32_t metric, unsigned *dev)
 {
 	result_t rc;
 
 	if (!t->dp || !t->dp_handle)
 		return E_STATE;
-	rc = dp_route_add(t->dp->dp, &r->prefix, t->dp_handle, r->priority);
-	if (rc != E_OK && rc != E_EXISTS)
-		return rc;
-	rc = tun_route_add(t->dp->ifindex, &r->prefix, e->opt.route_table, metric);
-	if (rc != E_OK && rc != E_EXISTS) {
-		char name[96], pf[PREFIX_STRLEN];
-
-		engine_tunnel_name(t, name, sizeof(name));
-		prefix_format(&r->prefix, pf);
-		log_err("engine", "%s: cannot add kernel route %s metric %u: %s", name, pf, metric,
-		        err_msg(rc));
-		if (dp_route_remove(t->dp->dp, &r->prefix, t->dp_handle) != E_OK)
-			log_debug("engine", "%s: data-plane route %s already gone", name, pf);
-		return rc;
-	}
-	return E_OK;
+	rc = tun_route_replace(t->dp->ifindex, p, e->opt.route_table, metric);
+	if (rc == E_OK)
+		*dev = t->dp->ifindex;
+	else
+		log_err("engine", "kernel route: %s", err_msg(rc));
+	return rc;
 }
 
-static void real_route_del(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-                           uint32_t metric)
+static void real_kroute_del(struct engine *e, unsigned dev, const struct prefix *p,
+                            uint32_t metric)
 {
-	if (!t->dp || !t->dp_handle)
-		return;
-	if (tun_route_del(t->dp->ifindex, &r->prefix, e->opt.route_table, metric) != E_OK)
+	/* The device may be gone already (its last tunnel stopped): its routes went with it. */
+	if (tun_route_del(dev, p, e->opt.route_table, metric) != E_OK)
 		log_debug("engine", "kernel route already gone");
-	if (dp_route_remove(t->dp->dp, &r->prefix, t->dp_handle) != E_OK)
-		log_debug("engine", "data-plane route already gone");
 }
 
 static result_t real_rekey(struct engine *e, struct engine_tunnel *t, bool ike)
@@ -384,6 +392,8 @@ const struct engine_backend engine_backend_real = {
     .tunnel_stop = real_tunnel_stop,
     .route_add = real_route_add,
     .route_del = real_route_del,
+    .kroute_set = real_kroute_set,
+    .kroute_del = real_kroute_del,
     .rekey = real_rekey,
     .stats = real_stats,
     .fini = real_fini,

@@ -16,7 +16,7 @@ uint32_t engine_route_metric(bool healthy, uint32_t priority)
 {
 	/* site-to-site.md 4.2 B.2: "The health of a tunnel endpoint takes precedence over other
 	 * routing attributes"; then the lower priority (MED-like). Longest prefix is the kernel's
-	 * own first rule. */
+	 * own first rule. Which tunnel gets the prefix's one route: kroute.c. */
 	if (priority > ENGINE_ROUTE_PRIORITY_MAX)
 		priority = ENGINE_ROUTE_PRIORITY_MAX;
 	return (healthy ? 0 : ENGINE_METRIC_UNHEALTHY) + priority;
@@ -30,30 +30,28 @@ void engine_tunnel_name(const struct engine_tunnel *t, char *buf, size_t cap)
 	snprintf(buf, cap, "%s tunnel %u (%s)", t->ct.t.vpn_id, t->ct.t.index, a);
 }
 
-/* Install every route of the tunnel at the metric its health calls for; move the ones whose
- * metric changed (delete + add: a kernel route's metric is part of its key). */
+/* Give the data plane every route of the tunnel it does not have yet (it has none before the
+ * tunnel's data-plane tunnel exists), then re-select the kernel routes (kroute.c). */
 static void routes_sync(struct engine *e, struct engine_tunnel *t)
 {
-	for (size_t i = 0; i < t->ct.nroutes; i++) {
-		const struct conf_route *r = &t->ct.routes[i];
-		uint32_t m = engine_route_metric(t->up, r->priority);
-
-		if (t->route_on[i] && t->route_metric[i] == m)
-			continue;
-		if (t->route_on[i])
-			e->be->route_del(e, t, r, t->route_metric[i]);
-		t->route_on[i] = e->be->route_add(e, t, r, m) == E_OK;
-		t->route_metric[i] = m;
-	}
+	for (size_t i = 0; i < t->ct.nroutes; i++)
+		if (!t->route_on[i])
+			t->route_on[i] = e->be->route_add(e, t, &t->ct.routes[i]) == E_OK;
+	engine_kroutes_select(e);
 }
 
+/* Withdraw the tunnel's candidates: the kernel routes move to another tunnel (or go) before
+ * the data-plane paths are removed. */
 static void routes_clear(struct engine *e, struct engine_tunnel *t)
 {
-	for (size_t i = 0; i < t->ct.nroutes; i++) {
-		if (t->route_on[i])
-			e->be->route_del(e, t, &t->ct.routes[i], t->route_metric[i]);
-		t->route_on[i] = false;
-	}
+	bool on[CONF_ROUTES_MAX];
+
+	memcpy(on, t->route_on, sizeof(on));
+	memset(t->route_on, 0, sizeof(t->route_on));
+	engine_kroutes_select(e);
+	for (size_t i = 0; i < t->ct.nroutes; i++)
+		if (on[i])
+			e->be->route_del(e, t, &t->ct.routes[i]);
 }
 
 void engine_tunnel_set_status(struct engine_tunnel *t, bool ike_up, const char *msg)
@@ -126,13 +124,39 @@ static void tunnel_remove(struct engine *e, struct engine_tunnel *t)
 	free(t);
 }
 
-/* Same IKE and addresses, other routes: swap the routes, keep the SAs. */
+/* Route r is also in the new list (same prefix and priority) at an index not taken yet. */
+static int route_kept(const struct conf_route *r, const struct conf_tunnel *ct, const bool *taken)
+{
+	for (size_t j = 0; j < ct->nroutes; j++)
+		if (!taken[j] && ct->routes[j].priority == r->priority &&
+		    prefix_equal(&ct->routes[j].prefix, &r->prefix))
+			return (int)j;
+	return -1;
+}
+
+/* Same IKE and addresses, other routes: keep the SAs and the routes that stay (no kernel route
+ * churn for them), withdraw the ones that go, add the new ones. */
 static void tunnel_update_routes(struct engine *e, struct engine_tunnel *t,
                                  const struct conf_tunnel *ct)
 {
-	routes_clear(e, t);
+	bool kept[CONF_ROUTES_MAX] = {0}, gone[CONF_ROUTES_MAX] = {0};
+
+	for (size_t i = 0; i < t->ct.nroutes; i++) {
+		int j = route_kept(&t->ct.routes[i], ct, kept);
+
+		if (j >= 0 && t->route_on[i])
+			kept[j] = true;
+		else if (t->route_on[i])
+			gone[i] = true;
+		t->route_on[i] = j >= 0 && t->route_on[i];
+	}
+	engine_kroutes_select(e);
+	for (size_t i = 0; i < t->ct.nroutes; i++)
+		if (gone[i])
+			e->be->route_del(e, t, &t->ct.routes[i]);
 	memcpy(t->ct.routes, ct->routes, sizeof(ct->routes));
 	t->ct.nroutes = ct->nroutes;
+	memcpy(t->route_on, kept, sizeof(kept));
 	routes_sync(e, t);
 }
 
@@ -205,6 +229,7 @@ void engine_free(struct engine *e)
 		return;
 	while (e->tunnels)
 		tunnel_remove(e, e->tunnels);
+	engine_kroutes_clear(e);
 	if (e->be->fini)
 		e->be->fini(e);
 	free(e);

@@ -109,6 +109,13 @@ RESULT engine_runner_start(struct ev_loop *loop, const char *path, const struct 
 RESULT engine_runner_start_conf(struct ev_loop *loop, const char *path, struct conf *c,
                                 const struct engine_options *opt, struct engine_runner **out);
 RESULT engine_runner_reload(struct engine_runner *r);
+/* The desired state on reload: fn gets the new file's configuration (borrowed; it is in force
+ * once fn returns E_OK) and returns in *desired a configuration of its own that engine_apply
+ * gets (freed by the runner with conf_free; its tunnels must not point into `file`). An error
+ * refuses the reload: the running configuration stays. NULL fn: the file alone. */
+typedef result_t (*engine_runner_compose_fn)(void *arg, const struct conf *file,
+                                             struct conf **desired);
+void engine_runner_set_compose(struct engine_runner *r, engine_runner_compose_fn fn, void *arg);
 const struct conf *engine_runner_conf(const struct engine_runner *r);
 struct engine *engine_runner_engine(struct engine_runner *r);
 void engine_runner_free(struct engine_runner *r);

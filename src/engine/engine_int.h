@@ -3,7 +3,7 @@
  *
  *   engine.c     tunnel list, the diff of engine_apply, status, route preference
  *   backend.c    the real backend: IKE tunnels, data planes (one per outside address), SAs
- *   kroute.c     kernel routes into the TUN devices
+ *   kroute.c     kernel routes: one per customer prefix, into the preferred tunnel's TUN
  *
  * The core reaches IKE and the data plane only through struct engine_backend, so the
  * reconcile logic is unit-tested with a recording backend (tests/unit/test_engine.c) and
@@ -30,9 +30,8 @@ struct engine_tunnel {
 	bool stopping; /* being torn down: status callbacks no longer move routes */
 	int64_t last_change_s;
 	char msg[ENGINE_STATUS_MSG_MAX];
-	/* routes as installed: metric per ct.routes[i] */
+	/* routes accepted by the data plane (a candidate for the kernel route of its prefix) */
 	bool route_on[CONF_ROUTES_MAX];
-	uint32_t route_metric[CONF_ROUTES_MAX];
 	/* backend state */
 	struct ike_tunnel *ike;
 	struct engine_dp *dp;
@@ -47,15 +46,26 @@ struct engine_backend {
 	result_t (*tunnel_start)(struct engine *e, struct engine_tunnel *t);
 	/* Tear down (IKE DELETE, SAs, data-plane tunnel). Idempotent. */
 	void (*tunnel_stop)(struct engine *e, struct engine_tunnel *t);
-	/* One path for route r of tunnel t, with a kernel metric. */
-	result_t (*route_add)(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-	                      uint32_t metric);
-	void (*route_del)(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-	                  uint32_t metric);
+	/* One data-plane path for route r of tunnel t (within the tunnel's TUN). */
+	result_t (*route_add)(struct engine *e, struct engine_tunnel *t, const struct conf_route *r);
+	void (*route_del)(struct engine *e, struct engine_tunnel *t, const struct conf_route *r);
+	/* The ONE kernel route of prefix p at `metric`, pointed at t's TUN device (`ip route
+	 * replace`: re-pointed in one step when it exists). *dev: the device, for kroute_del. */
+	result_t (*kroute_set)(struct engine *e, const struct engine_tunnel *t,
+	                       const struct prefix *p, uint32_t metric, unsigned *dev);
+	void (*kroute_del)(struct engine *e, unsigned dev, const struct prefix *p, uint32_t metric);
 	result_t (*rekey)(struct engine *e, struct engine_tunnel *t, bool ike);
 	void (*stats)(const struct engine *e, const struct engine_tunnel *t,
 	              struct engine_tunnel_status *st);
 	void (*fini)(struct engine *e); /* after every tunnel is stopped */
+};
+
+/* The kernel route of one prefix as installed (kroute.c). */
+struct engine_kroute {
+	struct prefix prefix;
+	unsigned dev;
+	uint32_t metric;
+	char via[48]; /* "vpn-x tunnel 1", for the log */
 };
 
 struct engine {
@@ -65,6 +75,8 @@ struct engine {
 	void *be_state; /* backend.c: struct engine_real */
 	struct engine_tunnel *tunnels;
 	size_t ntunnels;
+	struct engine_kroute *kroutes; /* heap array */
+	size_t nkroutes, kroutes_cap;
 };
 
 /* Core entry for a given backend (engine_new uses the real one; tests a recording one). */
@@ -74,6 +86,14 @@ RESULT engine_new_backend(struct ev_loop *loop, const struct engine_options *opt
 
 /* Called by the backend when IKE reports a change (and by the core on start/stop). */
 void engine_tunnel_set_status(struct engine_tunnel *t, bool ike_up, const char *msg);
+
+/* kroute.c: make the kernel routes match the candidates (every accepted route of every tunnel
+ * not being stopped): per prefix the best one - UP first, then the lower priority, then the
+ * lower tunnel index (site-to-site.md 4.2 B; G:319 "prefers one of the tunnels, but can
+ * automatically fail over"). Longest prefix is the kernel's own first rule across prefixes.
+ * kroutes_clear removes every kernel route (engine_free). */
+void engine_kroutes_select(struct engine *e);
+void engine_kroutes_clear(struct engine *e);
 
 /* "vpn-x tunnel 1 (198.51.100.1)" for log lines. */
 void engine_tunnel_name(const struct engine_tunnel *t, char *buf, size_t cap);

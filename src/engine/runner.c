@@ -17,7 +17,15 @@ struct engine_runner {
 	struct conf *conf; /* in force */
 	struct engine *engine;
 	struct ev_signal hup;
+	engine_runner_compose_fn compose; /* NULL: the file alone */
+	void *compose_arg;
 };
+
+void engine_runner_set_compose(struct engine_runner *r, engine_runner_compose_fn fn, void *arg)
+{
+	r->compose = fn;
+	r->compose_arg = arg;
+}
 
 static result_t load(struct engine_runner *r, struct conf **out)
 {
@@ -44,6 +52,24 @@ RESULT engine_runner_reload(struct engine_runner *r)
 
 	if (rc != E_OK) {
 		log_err("conf", "%s: not applied, the running configuration stays", r->path);
+		return rc;
+	}
+	/* The desired state is the file plus whatever the composer adds (the API's tunnels):
+	 * applying the file alone would stop those, and only to start them again. */
+	if (r->compose) {
+		struct conf *desired = NULL;
+
+		rc = r->compose(r->compose_arg, c, &desired);
+		if (rc != E_OK) {
+			log_err("conf", "%s: not applied (%s), the running configuration stays",
+			        r->path, err_msg(rc));
+			conf_free(c);
+			return rc;
+		}
+		conf_free(r->conf);
+		r->conf = c;
+		rc = engine_apply(r->engine, desired);
+		conf_free(desired);
 		return rc;
 	}
 	rc = engine_apply(r->engine, c);

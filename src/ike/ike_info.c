@@ -218,7 +218,8 @@ void ike_info_expire_child(struct ike_child *c)
 	              "AWS tunnel Phase 2 SA %08x reached its hard lifetime without a rekey",
 	              spi_in);
 	if (last)
-		sa->tun->down_msg = "CHILD SA expired at its hard lifetime (rekey did not complete)";
+		sa->tun->down_msg =
+		    "CHILD SA expired at its hard lifetime (rekey did not complete)";
 	child_remove(sa, c);
 	if (sa->state == IKE_SA_ESTABLISHED)
 		IKE_IGNORE(ike_info_delete_spi(sa, spi_in));
@@ -227,7 +228,7 @@ void ike_info_expire_child(struct ike_child *c)
 void ike_info_expire_ike(struct ike_sa *sa)
 {
 	log_info("ike", "%s: IKE SA %016llx_i expired", sa->tun->name,
-		 (unsigned long long)sa->spi_i);
+	         (unsigned long long)sa->spi_i);
 	if (sa->state != IKE_SA_ESTABLISHED || ike_info_delete_ike(sa) != E_OK)
 		ike_sa_kill(sa, "lifetime expired");
 }

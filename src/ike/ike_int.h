@@ -155,7 +155,7 @@ struct ike_sa {
 	/* RFC 7296 2.8.2: the peer rekeyed this IKE SA while our own rekey of it was pending.
 	 * The CHILD SAs stay here until our exchange completes and the nonces decide. */
 	bool ike_collision;
-	uint64_t coll_spi_i, coll_spi_r;    /* the IKE SA the peer's rekey created */
+	uint64_t coll_spi_i, coll_spi_r;   /* the IKE SA the peer's rekey created */
 	uint8_t coll_nonce[IKE_NONCE_MAX]; /* lowest nonce of the peer's exchange */
 	size_t coll_nonce_len;
 
@@ -178,7 +178,7 @@ struct ike_tunnel {
 	const char *down_msg; /* why the next status change to down happens (static string) */
 	unsigned busy;        /* depth of engine calls on the stack (ike_tunnel_enter) */
 	bool free_pending;    /* ike_tunnel_free was called while busy, or is running */
-	char name[96]; /* "vpn-x tunnel 1 (198.51.100.1)" for logs */
+	char name[96];        /* "vpn-x tunnel 1 (198.51.100.1)" for logs */
 };
 
 /* ike_net.c */
@@ -219,6 +219,7 @@ void ike_sa_adopt_children(struct ike_sa *from, struct ike_sa *to);
 void ike_sa_enqueue(struct ike_sa *sa, enum ike_req_kind kind, uint32_t spi_in);
 void ike_sa_pending_kick(struct ike_sa *sa);
 void ike_sa_pending_clear(struct ike_sa *sa);
+void ike_sa_pending_move(struct ike_sa *from, struct ike_sa *to);
 
 /* ike_init.c */
 RESULT ike_init_start(struct ike_tunnel *t);

@@ -85,3 +85,19 @@ void ike_sa_pending_clear(struct ike_sa *sa)
 	sa->npend = 0;
 	ev_timer_cancel(sa->tun->ctx->loop, &sa->pend_timer);
 }
+
+/* RFC 7296 2.18: CHILD SA requests follow their SAs to the IKE SA that replaces `from`. */
+void ike_sa_pending_move(struct ike_sa *from, struct ike_sa *to)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < from->npend; i++) {
+		const struct ike_pending *p = &from->pend[i];
+
+		if (p->kind == IKE_REQ_CHILD_REKEY || p->kind == IKE_REQ_DELETE_CHILD)
+			ike_sa_enqueue(to, p->kind, p->spi_in);
+		else
+			from->pend[keep++] = *p;
+	}
+	from->npend = keep;
+}

@@ -293,7 +293,6 @@ out:
 	wbuf_free(&inner);
 }
 
-
 /* The peer rekeyed `old`. If our own rekey of it is pending, this is a collision: keep the
  * lowest nonce of the peer's exchange for the comparison when our answer arrives. */
 static void mark_rekeyed_by_peer(struct ike_sa *sa, struct ike_child *old, const uint8_t *ni,

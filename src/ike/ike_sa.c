@@ -189,6 +189,7 @@ void ike_sa_adopt_children(struct ike_sa *from, struct ike_sa *to)
 	from->children = NULL;
 	for (struct ike_child *c = *tail; c; c = c->next)
 		c->sa = to;
+	ike_sa_pending_move(from, to);
 }
 
 /* Up: an established IKE SA carries an installed CHILD SA. During a simultaneous IKE rekey
@@ -588,7 +589,7 @@ void ike_sa_established(struct ike_sa *sa)
 	ev_timer_cancel(sa->tun->ctx->loop, &sa->life_timer);
 	ike_sa_arm_rekey(sa);
 	ev_timer_arm(sa->tun->ctx->loop, &sa->expire_timer,
-		     sa->tun->m.opt.phase1_lifetime_s * 1000ull);
+	             sa->tun->m.opt.phase1_lifetime_s * 1000ull);
 	ike_dpd_arm(sa);
 	ike_net_keepalive_start(sa);
 }

@@ -4,11 +4,13 @@
 #include "store/store_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -110,6 +112,24 @@ out:
 	return rc;
 }
 
+/*
+ * The database holds secrets (pre-shared keys, imported private keys): create it 0600 before
+ * SQLite opens it; SQLite gives its -wal and -shm files the main file's mode.
+ */
+static RESULT store_db_file_prepare(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		log_err("store", "cannot open %s: %s", path, strerror(errno));
+		return E_SYSTEM;
+	}
+	if (fchmod(fd, 0600) != 0)
+		log_warn("store", "cannot restrict %s to 0600: %s", path, strerror(errno));
+	close(fd);
+	return E_OK;
+}
+
 RESULT store_open(const char *dir, struct store **out)
 {
 	struct store *st;
@@ -129,6 +149,7 @@ RESULT store_open(const char *dir, struct store **out)
 	st->timing.pending_ms = STORE_PENDING_MS_DEFAULT;
 	st->timing.deleted_retention_ms = STORE_DELETED_RETENTION_MS_DEFAULT;
 	ev_timer_init(&st->timer, NULL, st);
+	GUARD_OUT(rc, store_db_file_prepare(path));
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		rc = store_sql_fail(st, path);

@@ -103,26 +103,48 @@ static result_t tel_rebuild(struct svc *s, const struct conf *c, size_t first_ap
 	return E_OK;
 }
 
-RESULT svc_sync(struct svc *s)
+/* desired = file + the store's tunnels; the telemetry list follows it. */
+static result_t desired_compose(struct svc *s, const struct conf *file, struct conf **out)
 {
-	const struct conf *file = file_conf(s);
 	struct conf_tunnel *api = NULL;
 	struct conf *c = NULL;
 	size_t napi = 0;
 	result_t rc;
 
+	*out = NULL;
 	GUARD(api_vpn_conf_tunnels(s->cfg.store, &api, &napi));
 	rc = desired_build(file, api, napi, &c);
 	secret_wipe(api, napi * sizeof(*api));
 	free(api);
 	GUARD(rc);
+	rc = tel_rebuild(s, c, file ? file->ntunnels : 0);
+	if (rc != E_OK) {
+		conf_free(c);
+		return rc;
+	}
 	s->file_seen = file;
+	*out = c;
+	return E_OK;
+}
+
+/* The runner's reload hook (SIGHUP): the new file plus the API's tunnels in one apply, so a
+ * reload leaves the API's tunnels (and their SAs) alone. */
+static result_t on_runner_compose(void *arg, const struct conf *file, struct conf **desired)
+{
+	return desired_compose(arg, file, desired);
+}
+
+RESULT svc_sync(struct svc *s)
+{
+	struct conf *c = NULL;
+	result_t rc;
+
+	GUARD(desired_compose(s, file_conf(s), &c));
 	rc = engine_apply(s->engine, c);
 	if (rc != E_OK)
 		log_warn("svc", "tunnels partly applied: %s", err_msg(rc));
-	rc = tel_rebuild(s, c, file ? file->ntunnels : 0);
 	conf_free(c);
-	return rc;
+	return E_OK;
 }
 
 static bool tel_changed(const struct svc_tel *t, const struct engine_tunnel_status *st)
@@ -164,8 +186,8 @@ static void on_poll(struct ev_timer *tm)
 {
 	struct svc *s = tm->arg;
 
-	/* SIGHUP made the runner apply the file alone: put the API's tunnels back. (They were
-	 * stopped by that apply; a runner hook composing file + store would keep them.) */
+	/* A runner configuration this svc did not compose (a reload without the hook): put the
+	 * API's tunnels back. With the hook (svc_new sets it) this does not happen. */
 	if (file_conf(s) != s->file_seen) {
 		if (svc_sync(s) == E_OK)
 			log_info("svc",
@@ -207,6 +229,8 @@ RESULT svc_new(const struct svc_config *cfg, struct svc **out)
 		return rc;
 	}
 	log_info("svc", "%zu tunnels of VPN connections from the store", s->ntel);
+	if (cfg->runner)
+		engine_runner_set_compose(cfg->runner, on_runner_compose, s);
 	svc_poll(s);
 	if (cfg->api)
 		api_server_set_change_cb(cfg->api, on_api_change, s);
@@ -224,6 +248,8 @@ void svc_free(struct svc *s)
 		return;
 	if (s->cfg.api)
 		api_server_set_change_cb(s->cfg.api, NULL, NULL);
+	if (s->cfg.runner)
+		engine_runner_set_compose(s->cfg.runner, NULL, NULL);
 	if (s->cfg.loop && ev_timer_armed(&s->poll))
 		ev_timer_cancel(s->cfg.loop, &s->poll);
 	free(s->tel);

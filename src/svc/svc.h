@@ -10,6 +10,9 @@
  *        tunnel; a change (UP/DOWN, message, routes)    ->  api_vpn_telemetry_update
  *                                                           (VgwTelemetry)
  *
+ * A SIGHUP reload goes through the same composition (engine_runner_set_compose): the new
+ * file's tunnels plus the store's in one engine_apply, so the API's tunnels keep their SAs.
+ *
  * The desired tunnels come from the store, so a daemon restarted after a crash brings every
  * tunnel back without any API call. A tunnel of the file and one of the API with the same
  * <vpn-id> <index> cannot both run: the file's wins (logged).

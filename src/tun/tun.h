@@ -41,6 +41,10 @@ RESULT tun_addr_add(unsigned ifindex, const struct prefix *local);
 /* Route prefix -> device in table `table` (0 = main) with a metric. */
 RESULT tun_route_add(unsigned ifindex, const struct prefix *dst, uint32_t table,
 		     uint32_t metric);
+/* The same, replacing the route of that prefix and metric (whatever device it points at) in
+ * one step: `ip route replace`. */
+RESULT tun_route_replace(unsigned ifindex, const struct prefix *dst, uint32_t table,
+			 uint32_t metric);
 RESULT tun_route_del(unsigned ifindex, const struct prefix *dst, uint32_t table,
 		     uint32_t metric);
 

@@ -210,6 +210,15 @@ RESULT tun_route_add(unsigned ifindex, const struct prefix *dst, uint32_t table,
 	return tun_route_req(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex, dst, table, metric);
 }
 
+RESULT tun_route_replace(unsigned ifindex, const struct prefix *dst, uint32_t table,
+			 uint32_t metric)
+{
+	/* NLM_F_REPLACE: the route with this prefix and metric is re-pointed at ifindex in one
+	 * step (created when none exists), so traffic never sees a gap. */
+	return tun_route_req(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, ifindex, dst, table,
+			     metric);
+}
+
 RESULT tun_route_del(unsigned ifindex, const struct prefix *dst, uint32_t table, uint32_t metric)
 {
 	return tun_route_req(RTM_DELROUTE, 0, ifindex, dst, table, metric);

@@ -33,8 +33,7 @@ bug() { echo "FAIL (bug, continuing): $*"; BUGS+=("$*"); }
 ns_add gw
 ns_add cgw
 link_add gw eth0 $GW/24 cgw eth0 $CGW/24
-# keep_alive: NAT keepalives every 2 s so the capture holds some
-ss_start cgw "keep_alive = 2s"
+ss_start cgw
 
 PEER_OUT=$GH_TMP/peer.out
 PEER_ERR=$GH_TMP/peer.err
@@ -90,7 +89,8 @@ ss_one_child() { [ "$(ss_sas | grep -c 'tun1:')" = 1 ] && ss_child_installed cgw
 
 # --- 1. capture a real exchange -----------------------------------------------------------------
 PCAP=$GH_TMP/capture.pcap
-nsx gw tcpdump -i eth0 -U -s 0 -w "$PCAP" udp >"$GH_TMP/tcpdump.log" 2>&1 &
+# not through nsx (a function whose subshell would run the EXIT trap on SIGINT)
+ip netns exec "$(ns_name gw)" tcpdump -i eth0 --immediate-mode -U -s 0 -w "$PCAP" udp >"$GH_TMP/tcpdump.log" 2>&1 &
 TCPDUMP_PID=$!
 GH_PIDS+=("$TCPDUMP_PID")
 wait_for 5 grep -q "listening on" "$GH_TMP/tcpdump.log" || fail "tcpdump did not start"
@@ -105,7 +105,7 @@ nsx cgw ping -c 4 -i 0.2 -W 1 10.99.0.1 >/dev/null 2>&1
 swanctl_ns cgw --rekey --child tun1 >/dev/null 2>&1 || fail "capture: CHILD rekey failed"
 wait_for 15 ss_one_child || fail "capture: CHILD rekey: $(ss_sas)"
 nsx cgw ping -c 2 -i 0.2 -W 1 10.99.0.1 >/dev/null 2>&1
-sleep 2.5 # a NAT keepalive from charon
+sleep 1
 kill -INT "$TCPDUMP_PID"
 wait "$TCPDUMP_PID" 2>/dev/null
 
@@ -114,10 +114,13 @@ python3 "$REPLAY" extract "$PCAP" "$LIVE" $GW >"$GH_TMP/extract.out" ||
 	fail "cannot split the capture"
 note "captured: $(cat "$GH_TMP/extract.out")"
 for k in c2g-ike_sa_init-req g2c-ike_sa_init-resp c2g-ike_auth-req g2c-ike_auth-resp \
-	c2g-create_child_sa-req g2c-create_child_sa-resp c2g-informational-req c2g-esp c2g-keepalive; do
+	c2g-create_child_sa-req g2c-create_child_sa-resp c2g-informational-req c2g-esp; do
 	ls "$LIVE" | grep -q -- "-$k.bin" || fail "capture lacks $k: $(cat "$GH_TMP/extract.out")"
 done
-pass "captured real IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL, keepalive, ESP-in-UDP ($(ls "$LIVE"/*.bin | wc -l) datagrams)"
+# NAT keepalives (RFC 3948 4) come only from a side that is behind a NAT: with forced encap on a
+# flat veth neither side is, so none may be captured; the storm sends the 1-octet 0xff anyway.
+ls "$LIVE" | grep -q -- "-keepalive.bin" || note "no NAT keepalive on the wire (no real NAT here)"
+pass "captured real IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL, ESP-in-UDP ($(ls "$LIVE"/*.bin | wc -l) datagrams)"
 # refresh the committed corpus with GH_ROBUST_SAVE_CORPUS=1 (real bytes, a few KB)
 if [ -n "${GH_ROBUST_SAVE_CORPUS:-}" ]; then
 	mkdir -p "$CORPUS"

@@ -340,7 +340,10 @@ def phase_sa_init(a, rnd, rep, base_list, deadline):
                 while wait_reply(s, 0.002) is not None:
                     pass
             key = cls.split("@")[0]
-            if not fresh and label != "none" and len(m) >= 28 and m[:8] == base[:8]:
+            # RFC 7296 2.5: the version is checked before any SA lookup, so a copy with a
+            # bad major version may get INVALID_MAJOR_VERSION; anything else is a drop
+            if (not fresh and label not in ("none", "INVALID_MAJOR_VERSION") and
+                    len(m) >= 28 and m[:8] == base[:8]):
                 problems.append("%s: answered a copy of the live SA's IKE_SA_INIT (%s)" %
                                 (cls, label))
             stats.setdefault(key, {}).setdefault(label, 0)

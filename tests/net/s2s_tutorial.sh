@@ -12,7 +12,8 @@
 # Checks: the connection takes its two outside addresses from the file's pool; both tunnels
 # UP in VgwTelemetry (state available) with the customer route accepted; ping both ways;
 # ModifyVpnTunnelOptions restarts only that tunnel; kill -9 + restart brings both tunnels back
-# with no API call; SIGHUP keeps the API's tunnels; DeleteVpnConnection removes the tunnels, their TUN links and routes;
+# with no API call; SIGHUP keeps the API's tunnels and their SAs; propagation of the static
+# route to the VPC route table only while UP; DeleteVpnConnection removes the tunnels, their TUN links and routes;
 # SIGTERM stops cleanly (no sanitizer report).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -126,6 +127,31 @@ ping_ok cgwhost $S2S_VPCHOST || fail "ping cgwhost -> vpchost"
 ping_ok vpchost $S2S_CGWHOST || fail "ping vpchost -> cgwhost"
 pass "ping cgwhost -> vpchost and back through the tunnels"
 
+# ---- route propagation (G:1013): the static route shows in the VPC route table, propagated
+# from the VGW, only while the connection is UP; the gw host routes it into Gatehouse ----
+propagated() { # -> the GatewayId of the propagated route to the customer network, or ""
+	aws_gw describe-route-tables --route-table-ids "$RTB" --output text \
+		--query "RouteTables[0].Routes[?DestinationCidrBlock=='$CUST_NET' && Origin=='EnableVgwRoutePropagation'].GatewayId" ||
+		echo "describe-route-tables failed"
+}
+is_propagated() { [ "$(propagated)" = "$VGW" ]; }
+not_propagated() { [ -z "$(propagated)" ]; }
+both_down() { [ "$(tunnel_status)" = "DOWN DOWN" ]; }
+wait_for 10 is_propagated || fail "UP connection: $CUST_NET not propagated from $VGW: '$(propagated)'"
+nsx gw ip route get $S2S_CGWHOST | grep -q 'dev gh[0-9]' ||
+	fail "gw does not route $S2S_CGWHOST into Gatehouse: $(nsx gw ip route get $S2S_CGWHOST)"
+pass "propagation: $CUST_NET in $RTB (Origin EnableVgwRoutePropagation, $VGW) while UP; gw routes it into a gh TUN"
+swanctl_ns cgw --terminate --ike aws-tun1 >/dev/null 2>&1
+swanctl_ns cgw --terminate --ike aws-tun2 >/dev/null 2>&1
+wait_for 15 both_down || fail "customer gateway deleted both IKE SAs, VgwTelemetry $(tunnel_status)"
+wait_for 10 not_propagated || fail "connection DOWN but $CUST_NET still propagated"
+swanctl_ns cgw --initiate --child tun1 >/dev/null 2>&1 &
+swanctl_ns cgw --initiate --child tun2 >/dev/null 2>&1 &
+wait_for 60 both_up || fail "tunnels not back UP after re-initiation: $(tunnel_status)"
+wait_for 10 is_propagated || fail "connection UP again but $CUST_NET not propagated"
+ping_ok cgwhost $S2S_VPCHOST || fail "ping after re-initiation"
+pass "propagation: withdrawn while both tunnels were DOWN, back once UP"
+
 # ---- ModifyVpnTunnelOptions: only that tunnel goes down ----
 ike1() { swanctl_ns cgw --list-sas 2>/dev/null | grep -o '^aws-tun1: #[0-9]*, ESTABLISHED'; }
 spi1=$(ike1)
@@ -152,13 +178,27 @@ wait_for 10 both_up || fail "after restart: VgwTelemetry $(tunnel_status)"
 ping_ok cgwhost $S2S_VPCHOST || fail "ping after restart"
 pass "kill -9 + restart: both tunnels back UP from the store (no API call), traffic flows"
 
-# ---- SIGHUP (the file re-read): the API's tunnels run again after it ----
+# ---- SIGHUP (the file re-read): the API's tunnels are part of the desired state of the reload
+# (engine_runner_set_compose), so they keep their IKE and CHILD SAs ----
+sas_of() { # -> the IKE SPIs and CHILD SPIs of tunnel N on the customer gateway
+	swanctl_ns cgw --list-sas --raw 2>/dev/null | grep -o "aws-tun$1 {.*" |
+		grep -o '\(initiator-spi\|responder-spi\|spi-in\|spi-out\)=[0-9a-f]*' | sort | tr '\n' ' '
+}
+sas1=$(sas_of 1) sas2=$(sas_of 2)
+[ "$(echo $sas1 | wc -w)" -ge 4 ] && [ "$(echo $sas2 | wc -w)" -ge 4 ] ||
+	fail "no IKE and CHILD SPIs on the customer gateway: '$sas1' '$sas2'"
+note "before SIGHUP: tunnel 1 $sas1; tunnel 2 $sas2"
+n0=$(grep -c "configuration applied: 0 tunnels" "$GH_LOG")
 kill -HUP "$(daemon_pid)"
-wait_for 10 log_has "configuration file reloaded: the API's tunnels applied again" ||
-	fail "SIGHUP: the API's tunnels were not applied again"
-wait_for 60 both_up || fail "after SIGHUP: $(tunnel_status)"
+wait_for 10 log_has "configuration applied: 2 tunnels (0 added, 0 removed, 0 restarted" ||
+	fail "SIGHUP: the reload did not keep the API's 2 tunnels"
+[ "$(grep -c "configuration applied: 0 tunnels" "$GH_LOG")" = "$n0" ] ||
+	fail "SIGHUP: the reload applied the file alone (the API's tunnels stopped)"
+both_up || fail "after SIGHUP: $(tunnel_status)"
+[ "$(sas_of 1)" = "$sas1" ] && [ "$(sas_of 2)" = "$sas2" ] ||
+	fail "SIGHUP changed the SAs: tunnel 1 '$sas1' -> '$(sas_of 1)', tunnel 2 '$sas2' -> '$(sas_of 2)'"
 ping_ok cgwhost $S2S_VPCHOST || fail "ping after SIGHUP"
-pass "SIGHUP: the API's tunnels are back UP after the reload, traffic flows"
+pass "SIGHUP: the API's tunnels kept their IKE and CHILD SAs (same SPIs), traffic flows"
 
 # ---- DeleteVpnConnection: tunnels, links and routes go ----
 aws_gw delete-vpn-connection --vpn-connection-id "$VPN" || fail "delete-vpn-connection"

@@ -12,7 +12,7 @@
 #include "test.h"
 
 struct rec {
-	char log[64][64];
+	char log[64][128];
 	size_t n;
 	bool fail_start;
 };
@@ -52,23 +52,44 @@ static void b_stop(struct engine *e, struct engine_tunnel *t)
 	t->dp_handle = 0;
 }
 
-static result_t b_route_add(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-                            uint32_t metric)
+static result_t b_route_add(struct engine *e, struct engine_tunnel *t, const struct conf_route *r)
 {
 	(void)e;
 	if (!t->dp_handle)
 		return E_STATE;
 	rec_add("add %s %u /%u", t->ct.t.vpn_id, t->ct.t.index, r->prefix.len);
-	rec_add("metric %s %u %u", t->ct.t.vpn_id, t->ct.t.index, metric);
 	return E_OK;
 }
 
-static void b_route_del(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-                        uint32_t metric)
+static void b_route_del(struct engine *e, struct engine_tunnel *t, const struct conf_route *r)
 {
 	(void)e;
-	(void)metric;
 	rec_add("del %s %u /%u", t->ct.t.vpn_id, t->ct.t.index, r->prefix.len);
+}
+
+/* "kroute 10.1.0.0/16 vpn-a 1 100": the one kernel route of the prefix, via tunnel 1. */
+static result_t b_kroute_set(struct engine *e, const struct engine_tunnel *t,
+                             const struct prefix *p, uint32_t metric, unsigned *dev)
+{
+	char pf[PREFIX_STRLEN];
+
+	(void)e;
+	prefix_format(p, pf);
+	if (rec.n < 64)
+		snprintf(rec.log[rec.n++], sizeof(rec.log[0]), "kroute %s %s %u %u", pf,
+		         t->ct.t.vpn_id, t->ct.t.index, metric);
+	*dev = t->ct.t.index;
+	return E_OK;
+}
+
+static void b_kroute_del(struct engine *e, unsigned dev, const struct prefix *p, uint32_t metric)
+{
+	char pf[PREFIX_STRLEN];
+
+	(void)e;
+	prefix_format(p, pf);
+	if (rec.n < 64)
+		snprintf(rec.log[rec.n++], sizeof(rec.log[0]), "kdel %s dev %u %u", pf, dev, metric);
 }
 
 static result_t b_rekey(struct engine *e, struct engine_tunnel *t, bool ike)
@@ -83,6 +104,8 @@ static const struct engine_backend rec_backend = {
     .tunnel_stop = b_stop,
     .route_add = b_route_add,
     .route_del = b_route_del,
+    .kroute_set = b_kroute_set,
+    .kroute_del = b_kroute_del,
     .rekey = b_rekey,
 };
 
@@ -135,8 +158,11 @@ TEST(engine_apply_reconciles_only_what_changed)
 	CHECK_OK(engine_new_backend(NULL, NULL, &rec_backend, NULL, c1, &e));
 	CHECK_EQ(engine_tunnel_count(e), 2);
 	CHECK(rec_has("start vpn-a 1") && rec_has("start vpn-a 2"));
-	CHECK(rec_has("metric vpn-a 1 1048676")); /* DOWN: unhealthy + 100 */
-	CHECK(rec_has("metric vpn-a 2 1048776"));
+	CHECK(rec_has("add vpn-a 1 /16") && rec_has("add vpn-a 2 /16"));
+	/* ONE kernel route for the prefix both route: tunnel 1 (both DOWN, priority 100 < 200),
+	 * at the unhealthy metric (unhealthy + 100). */
+	CHECK(rec_has("kroute 10.1.0.0/16 vpn-a 1 1048676"));
+	CHECK(!rec_has("kroute 10.1.0.0/16 vpn-a 2 1048776"));
 
 	/* The same configuration again: nothing happens. */
 	memset(&rec, 0, sizeof(rec));
@@ -153,15 +179,20 @@ TEST(engine_apply_reconciles_only_what_changed)
 	memset(&rec, 0, sizeof(rec));
 	CHECK_OK(engine_apply(e, c3));
 	CHECK(!rec_has("stop vpn-a 1") && !rec_has("start vpn-a 1"));
-	CHECK(rec_has("del vpn-a 1 /16") && rec_has("add vpn-a 1 /16"));
+	CHECK(!rec_has("del vpn-a 1 /16") && rec_has("add vpn-a 1 /16"));
+	CHECK(rec_has("kroute 10.2.0.0/16 vpn-a 1 1048676"));
 	CHECK_EQ(find(e, 1)->ct.nroutes, 2);
-	CHECK_EQ(rec.n, 5); /* del, add+metric twice */
+	CHECK_EQ(rec.n, 2); /* the kept route untouched: only 10.2.0.0/16 added */
 
 	/* Tunnel 1 removed. */
 	memset(&rec, 0, sizeof(rec));
 	CHECK_OK(engine_apply(e, c4));
 	CHECK(rec_has("stop vpn-a 1") && !rec_has("stop vpn-a 2"));
 	CHECK_EQ(engine_tunnel_count(e), 1);
+	/* Its prefix moves to tunnel 2 (added before the old one goes), 10.2/16 goes. */
+	CHECK(rec_has("kroute 10.1.0.0/16 vpn-a 2 1048776"));
+	CHECK(rec_has("kdel 10.1.0.0/16 dev 1 1048676"));
+	CHECK(rec_has("kdel 10.2.0.0/16 dev 1 1048676"));
 
 	memset(&rec, 0, sizeof(rec));
 	engine_free(e);
@@ -194,7 +225,9 @@ TEST(engine_status_and_routes_follow_health)
 	t1 = find(e, 1);
 	memset(&rec, 0, sizeof(rec));
 	engine_tunnel_set_status(t1, true, "IKE SA and CHILD SA established");
-	CHECK(rec_has("del vpn-a 1 /16") && rec_has("metric vpn-a 1 100"));
+	CHECK(rec_has("kroute 10.1.0.0/16 vpn-a 1 100"));
+	CHECK(rec_has("kdel 10.1.0.0/16 dev 1 1048676"));
+	CHECK(!rec_has("del vpn-a 1 /16")); /* the data-plane path stays */
 	CHECK_OK(engine_tunnel_status(e, "vpn-a", 1, &st));
 	CHECK(st.up && st.ike_up);
 	CHECK_STR(st.status_message, "IKE SA and CHILD SA established");
@@ -206,9 +239,23 @@ TEST(engine_status_and_routes_follow_health)
 
 	/* DOWN again (DPD): back behind every healthy path. */
 	engine_tunnel_set_status(t1, false, "AWS tunnel DPD timed out after 3 retransmits");
-	CHECK(rec_has("metric vpn-a 1 1048676"));
+	CHECK(rec_has("kroute 10.1.0.0/16 vpn-a 1 1048676"));
 	CHECK_OK(engine_tunnel_status(e, "vpn-a", 1, &st));
 	CHECK(!st.up);
+	CHECK_EQ(st.accepted_route_count, 1); /* per tunnel, whatever the kernel route says */
+
+	/* Tunnel 2 UP, tunnel 1 DOWN: the route fails over although tunnel 1 has the better
+	 * priority (health first); tunnel 1 UP again: back to it (priority). */
+	memset(&rec, 0, sizeof(rec));
+	engine_tunnel_set_status(find(e, 2), true, "IKE SA and CHILD SA established");
+	CHECK(rec_has("kroute 10.1.0.0/16 vpn-a 2 200"));
+	CHECK(rec_has("kdel 10.1.0.0/16 dev 1 1048676"));
+	memset(&rec, 0, sizeof(rec));
+	engine_tunnel_set_status(t1, true, "IKE SA and CHILD SA established");
+	CHECK(rec_has("kroute 10.1.0.0/16 vpn-a 1 100"));
+	CHECK(rec_has("kdel 10.1.0.0/16 dev 2 200"));
+	CHECK_OK(engine_tunnel_status(e, "vpn-a", 2, &st));
+	CHECK_EQ(st.accepted_route_count, 1);
 
 	memset(&rec, 0, sizeof(rec));
 	CHECK_OK(engine_tunnel_rekey_child(e, "vpn-a", 2));

@@ -797,3 +797,24 @@ TEST(ike_free_from_callback)
 	CHECK(A.tun == NULL);
 	teardown();
 }
+
+static bool child_and_ike_rekeyed(void)
+{
+	return one_new_ike_sa_each() && A.live_in[0] != first_spi;
+}
+
+/* RFC 7296 2.3 (window of 1): an IKE rekey asked for while a CHILD rekey is in flight waits
+ * in the queue and runs after it (and after the DELETE of the old CHILD SA). */
+TEST(ike_rekey_queued_behind_child_rekey)
+{
+	CHECK(setup(NULL, NULL, NULL, NULL));
+	CHECK(run_until(both_up));
+	first_spi = A.live_in[0];
+	ike_spis(A.tun, ike_before, sizeof(ike_before));
+	CHECK_OK(ike_tunnel_rekey_child(A.tun));
+	CHECK_OK(ike_tunnel_rekey_ike(A.tun)); /* window busy: queued, not refused */
+	CHECK(run_until(child_and_ike_rekeyed));
+	CHECK_EQ(A.downs, 1); /* only the old CHILD SA went */
+	CHECK_EQ(B.downs, 1);
+	teardown();
+}

@@ -36,21 +36,35 @@ static void b_stop(struct engine *e, struct engine_tunnel *t)
 	t->dp_handle = 0;
 }
 
-static result_t b_route_add(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-                            uint32_t metric)
+static result_t b_route_add(struct engine *e, struct engine_tunnel *t, const struct conf_route *r)
 {
 	(void)e;
 	(void)r;
-	(void)metric;
 	return t->dp_handle ? E_OK : E_STATE;
 }
 
-static void b_route_del(struct engine *e, struct engine_tunnel *t, const struct conf_route *r,
-                        uint32_t metric)
+static void b_route_del(struct engine *e, struct engine_tunnel *t, const struct conf_route *r)
 {
 	(void)e;
 	(void)t;
 	(void)r;
+}
+
+static result_t b_kroute_set(struct engine *e, const struct engine_tunnel *t,
+                             const struct prefix *p, uint32_t metric, unsigned *dev)
+{
+	(void)e;
+	(void)p;
+	(void)metric;
+	*dev = t->ct.t.index;
+	return E_OK;
+}
+
+static void b_kroute_del(struct engine *e, unsigned dev, const struct prefix *p, uint32_t metric)
+{
+	(void)e;
+	(void)dev;
+	(void)p;
 	(void)metric;
 }
 
@@ -67,6 +81,8 @@ static const struct engine_backend rec_backend = {
     .tunnel_stop = b_stop,
     .route_add = b_route_add,
     .route_del = b_route_del,
+    .kroute_set = b_kroute_set,
+    .kroute_del = b_kroute_del,
     .rekey = b_rekey,
 };
 
