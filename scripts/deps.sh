@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	libssl-dev libsqlite3-dev libmicrohttpd-dev libjson-c-dev
-	iproute2 nftables iperf3 iputils-ping procps psmisc curl python3
+	iproute2 nftables iperf3 iputils-ping procps psmisc curl python3 tcpdump
 	strongswan-swanctl strongswan-charon charon-systemd strongswan-libcharon
 	libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
 	openvpn easy-rsa awscli

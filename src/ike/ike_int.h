@@ -141,6 +141,11 @@ struct ike_sa {
 	struct wbuf resp; /* our last response, for retransmitted requests */
 	uint32_t resp_msgid;
 	bool have_resp;
+	/* SHA-1 of the request datagram that `resp` answers: only a byte-identical copy is a
+	 * retransmission (RFC 7296 2.1); anything else with that message ID is authenticated like
+	 * any message and dropped when it fails (2.21.2). */
+	uint8_t resp_req_digest[20];
+	bool have_resp_req_digest;
 
 	struct ike_rekey rk; /* our pending CREATE_CHILD_SA */
 	struct ike_child *children;

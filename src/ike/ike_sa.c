@@ -480,10 +480,25 @@ out:
 	free(p);
 }
 
+/*
+ * A request is a retransmission only when it is byte for byte the one we answered last: the SPIs
+ * and message ID travel in the clear, so a copy with the same ID but other bytes (a corrupted
+ * ICV, a forgery) must not make us resend the response (RFC 7296 2.21.2: messages failing the
+ * integrity check are dropped silently; robustness.md #23).
+ */
+static bool is_retransmission(const struct ike_sa *sa, const struct ike_hdr *h,
+                              const uint8_t digest[20])
+{
+	return sa->have_resp && sa->have_resp_req_digest && h->msg_id == sa->resp_msgid &&
+	       sa->peer_msgid == h->msg_id + 1 &&
+	       memcmp(sa->resp_req_digest, digest, sizeof(sa->resp_req_digest)) == 0;
+}
+
 static void dispatch_sa(struct ike_tunnel *t, bool natt, const struct addr *from, uint16_t port,
                         const struct ike_hdr *h, const uint8_t *data, size_t len)
 {
 	struct ike_sa *sa = sa_find(t, h);
+	uint8_t digest[20];
 
 	if (!sa)
 		return;
@@ -499,7 +514,9 @@ static void dispatch_sa(struct ike_tunnel *t, bool natt, const struct addr *from
 		sa_process(sa, natt, from, port, h, data, len);
 		return;
 	}
-	if (sa->have_resp && h->msg_id == sa->resp_msgid && sa->peer_msgid == h->msg_id + 1) {
+	if (crypto_sha1(data, len, digest) != E_OK)
+		return;
+	if (is_retransmission(sa, h, digest)) {
 		/* RFC 7296 2.1: a retransmitted request gets the same response again */
 		IKE_IGNORE(ike_net_send(sa, &sa->resp));
 		return;
@@ -507,6 +524,11 @@ static void dispatch_sa(struct ike_tunnel *t, bool natt, const struct addr *from
 	if (h->msg_id != sa->peer_msgid)
 		return;
 	sa_process(sa, natt, from, port, h, data, len);
+	if (sa->have_resp && sa->resp_msgid == h->msg_id) {
+		/* this request was authenticated and answered: remember exactly which bytes */
+		memcpy(sa->resp_req_digest, digest, sizeof(digest));
+		sa->have_resp_req_digest = true;
+	}
 }
 
 void ike_dispatch(struct ike_sock *s, bool natt, const struct addr *from, uint16_t port,

@@ -311,16 +311,23 @@ def phase_sa_init(a, rnd, rep, base_list, deadline):
     s.bind(("0.0.0.0", 0))
     stats, problems = {}, []
     sent = 0
-    for e, data in base_list:
+    for e, data, live in base_list:
         base = strip_marker(e, data)
-        # exact replay (same SPIi as the established IKE SA): silent drop
-        s.sendto(base, (a.target, 500))
-        r = wait_reply(s, 0.3)
-        rep["sa_init_exact_replay"] = "none" if r is None else describe_response(r, base)[0]
+        if live:  # exact replay (same SPIi as the established IKE SA): silent drop
+            s.sendto(base, (a.target, 500))
+            r = wait_reply(s, 0.3)
+            rep["sa_init_exact_replay"] = "none" if r is None else describe_response(r, base)[0]
         for cls, m in ike_mutations(base, rnd, a.budget):
             if time.time() > deadline:
                 break
-            fresh = len(m) >= 16 and m[:8] == base[:8] and rnd.random() < 0.85
+            if m == base:
+                # e.g. first_np=46 on an SK message, or a byte replaced by itself: a
+                # byte-identical copy is a genuine retransmission (RFC 7296 2.1), not a mutation
+                continue
+            # a fresh SPIi for most random mutations and every header-field corruption
+            fresh = len(m) >= 16 and m[:8] == base[:8] and (
+                rnd.random() < 0.85 or cls.split("@")[0] not in ("truncate", "bitflip",
+                                                                  "bytesub"))
             if fresh:  # a new initiator SPI, so the message is not matched to the live SA
                 m = struct.pack("!Q", rnd.getrandbits(64) | 1) + m[8:]
             s.sendto(m, (a.target, 500))
@@ -342,17 +349,17 @@ def phase_sa_init(a, rnd, rep, base_list, deadline):
             key = cls.split("@")[0]
             # RFC 7296 2.5: the version is checked before any SA lookup, so a copy with a
             # bad major version may get INVALID_MAJOR_VERSION; anything else is a drop
-            if (not fresh and label not in ("none", "INVALID_MAJOR_VERSION") and
+            if (live and not fresh and label not in ("none", "INVALID_MAJOR_VERSION") and
                     len(m) >= 28 and m[:8] == base[:8]):
                 problems.append("%s: answered a copy of the live SA's IKE_SA_INIT (%s)" %
                                 (cls, label))
             stats.setdefault(key, {}).setdefault(label, 0)
             stats[key][label] += 1
             rep.setdefault("sa_init_expect", {})
-            if key.startswith("remove_pld") and fresh and key in ("remove_pld33", "remove_pld34",
+            if live and fresh and key in ("remove_pld33", "remove_pld34",
                                                                 "remove_pld40"):
                 rep["sa_init_expect"][key] = label
-            if key.startswith("version=") and fresh:
+            if live and key.startswith("version=") and fresh:
                 rep["sa_init_expect"].setdefault(key, label)
     s.close()
     rep["sa_init_sent"] = sent
@@ -396,6 +403,14 @@ def phase_established(a, rnd, rep, live, sniff, deadline):
     rep["exact_replay_cached_identical"] = sum(1 for m in answers if m == cached)
     rep["exact_replay_other"] = sum(1 for m in answers if m != cached)
 
+    # (c) the minimal case: the latest request once more with its last ICV octet flipped
+    d = bytearray(latest[1])
+    d[-1] ^= 0x01
+    s.sendto(bytes(d), (a.target, 4500))
+    time.sleep(0.5)
+    rep["icv_flipped_latest_answers"] = sum(
+        1 for _, m in ike_sniffed(sniff.drain()) if m[19] & FLAG_R)
+
     # (b) mutated copies of every captured IKE message (requests, responses, ours reflected)
     cnt, cached_again, other = 0, 0, []
     for e, d in live:
@@ -405,6 +420,10 @@ def phase_established(a, rnd, rep, live, sniff, deadline):
         for cls, m in ike_mutations(base, rnd, a.budget):
             if time.time() > deadline:
                 break
+            if m == base:
+                # e.g. first_np=46 on an SK message, or a byte replaced by itself: a
+                # byte-identical copy is a genuine retransmission (RFC 7296 2.1), not a mutation
+                continue
             if rnd.random() < 0.1:  # sometimes to port 500, or on 4500 without the marker
                 s.sendto(m, (a.target, 500))
             elif rnd.random() < 0.05:
@@ -457,6 +476,16 @@ def phase_esp(a, rnd, rep, live, deadline, port):
             b[rnd.randrange(n)] = rnd.randrange(256)
             muts.append(bytes(b))
         seq = struct.unpack("!I", d[4:8])[0] if n >= 8 else 0
+        # unseen sequence numbers ahead of the window: they pass the replay check (RFC 4303
+        # 3.4.3 checks it first) and must fail the ICV without moving the window
+        if n > 8:
+            for k in range(a.budget // 4):
+                b = bytearray(d)
+                b[4:8] = struct.pack("!I", (seq + 5000 + k * 7) & 0xffffffff)
+                i = rnd.randrange(8, n)
+                b[i] ^= 1 << rnd.randrange(8)
+                muts.append(bytes(b))
+                cnt["fresh_seq"] = cnt.get("fresh_seq", 0) + 1
         muts += [b"\0\0\0\0" + d[4:], d[:4] + b"\0\0\0\0" + d[8:],  # SPI 0 (= marker), seq 0
                  d[:4] + struct.pack("!I", seq + 100000) + d[8:],  # far ahead, bad ICV
                  d[:4] + struct.pack("!I", (seq - 1) & 0xffffffff) + d[8:],
@@ -484,8 +513,8 @@ def cmd_ike_storm(a):
     live = load_index(a.live)
     corpus = load_index(a.corpus) if a.corpus else []
     sniff = Sniffer(a.iface, a.target)
-    inits = [(e, d) for e, d in live if e["kind"] == "ike_sa_init-req" and e["c2g"]][:1]
-    inits += [(e, d) for e, d in corpus if e["kind"] == "ike_sa_init-req"][:1]
+    inits = [(e, d, True) for e, d in live if e["kind"] == "ike_sa_init-req" and e["c2g"]][:1]
+    inits += [(e, d, False) for e, d in corpus if e["kind"] == "ike_sa_init-req"][:1]
     phase_sa_init(a, rnd, rep, inits, deadline)
     phase_established(a, rnd, rep, live + [x for x in corpus if x[0].get("exch")], sniff,
                       deadline)
