@@ -335,8 +335,7 @@ static result_t real_kroute_set(struct engine *e, const struct engine_tunnel *t,
 	return rc;
 }
 
-static void real_kroute_del(struct engine *e, unsigned dev, const struct prefix *p,
-                            uint32_t metric)
+static void real_kroute_del(struct engine *e, unsigned dev, const struct prefix *p, uint32_t metric)
 {
 	/* The device may be gone already (its last tunnel stopped): its routes went with it. */
 	if (tun_route_del(dev, p, e->opt.route_table, metric) != E_OK)

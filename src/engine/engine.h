@@ -15,8 +15,10 @@
  * (inbound installed before outbound, the old pair removed only when IKE says so: make before
  * break on rekey), and its routes to the customer network. Forwarding preference for one
  * prefix (site-to-site.md 4.2 B): a healthy (UP) tunnel first, then longest prefix, then the
- * lower route priority - kernel routes into the tunnel's TUN device carry a metric built from
- * health and priority (engine_route_metric), the data plane orders paths within one TUN.
+ * lower route priority, then the lower tunnel index - ONE kernel route per prefix, into the
+ * preferred tunnel's TUN device, re-pointed when health changes (engine/kroute.c), with a metric
+ * built from health and priority (engine_route_metric); the data plane orders paths within one
+ * TUN. AcceptedRouteCount (accepted_route_count) stays per tunnel.
  *
  * Status: UP only while an IKE SA and a CHILD SA are up (J:25, G:5455), with the wall-clock
  * time of the last change and a status message (VgwTelemetry: Status, LastStatusChange,

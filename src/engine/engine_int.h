@@ -47,7 +47,8 @@ struct engine_backend {
 	/* Tear down (IKE DELETE, SAs, data-plane tunnel). Idempotent. */
 	void (*tunnel_stop)(struct engine *e, struct engine_tunnel *t);
 	/* One data-plane path for route r of tunnel t (within the tunnel's TUN). */
-	result_t (*route_add)(struct engine *e, struct engine_tunnel *t, const struct conf_route *r);
+	result_t (*route_add)(struct engine *e, struct engine_tunnel *t,
+	                      const struct conf_route *r);
 	void (*route_del)(struct engine *e, struct engine_tunnel *t, const struct conf_route *r);
 	/* The ONE kernel route of prefix p at `metric`, pointed at t's TUN device (`ip route
 	 * replace`: re-pointed in one step when it exists). *dev: the device, for kroute_del. */

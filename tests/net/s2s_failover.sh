@@ -11,9 +11,9 @@
 #    priority, lower tunnel index).
 # 2. A ping stream at 10/s from cgwhost; the customer gateway loses tunnel 1 (everything to and
 #    from 198.51.100.1 dropped in cgw), so only dead peer detection can tell: Gatehouse's DPD
-#    (DPDTimeoutSeconds 30, the default) declares tunnel 1 DOWN, VgwTelemetry says so with the
-#    reason in StatusMessage, the route moves to tunnel 2 and the ping stream flows again
-#    (TCP both ways too).
+#    (DPDTimeoutSeconds 30, the minimum, set at creation) declares tunnel 1 DOWN,
+#    VgwTelemetry says so with the reason in StatusMessage, the route moves to tunnel 2 and
+#    the ping stream flows again (TCP both ways too).
 #    The customer side: the AWS sample gives both tunnels identical 0.0.0.0/0 children, which
 #    kernel-libipsec cannot tell apart (interop.md 3.2) while both exist. We rely on charon's
 #    own DPD (dpd_delay 10s, the fast retransmits of lib.sh's strongswan.conf): it declares
@@ -96,7 +96,8 @@ CGW=$(aws_gw create-customer-gateway --type ipsec.1 --public-ip $S2S_CGW_WAN --b
 VGW=$(aws_gw create-vpn-gateway --type ipsec.1 --query VpnGateway.VpnGatewayId --output text) ||
 	fail "create-vpn-gateway"
 VPN=$(aws_gw create-vpn-connection --type ipsec.1 --customer-gateway-id "$CGW" \
-	--vpn-gateway-id "$VGW" --options StaticRoutesOnly=true \
+	--vpn-gateway-id "$VGW" \
+	--options '{"StaticRoutesOnly":true,"TunnelOptions":[{"DPDTimeoutSeconds":30},{"DPDTimeoutSeconds":30}]}' \
 	--query VpnConnection.VpnConnectionId --output text) || fail "create-vpn-connection"
 aws_gw create-vpn-connection-route --vpn-connection-id "$VPN" --destination-cidr-block $CUST_NET ||
 	fail "create-vpn-connection-route"

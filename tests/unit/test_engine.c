@@ -89,7 +89,8 @@ static void b_kroute_del(struct engine *e, unsigned dev, const struct prefix *p,
 	(void)e;
 	prefix_format(p, pf);
 	if (rec.n < 64)
-		snprintf(rec.log[rec.n++], sizeof(rec.log[0]), "kdel %s dev %u %u", pf, dev, metric);
+		snprintf(rec.log[rec.n++], sizeof(rec.log[0]), "kdel %s dev %u %u", pf, dev,
+		         metric);
 }
 
 static result_t b_rekey(struct engine *e, struct engine_tunnel *t, bool ike)
