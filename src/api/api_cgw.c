@@ -63,9 +63,10 @@ static RESULT cgw_asn(struct api_req *rq, struct api_resp *rs, uint64_t *asn)
 	return E_OK;
 }
 
-static void cgw_xml(struct xml *x, const struct store_res *r, struct json_object *doc,
-                    const struct store_tags *tags)
+static RESULT cgw_xml(struct api_req *rq, struct xml *x, const struct store_res *r,
+                      struct json_object *doc, const struct store_tags *tags)
 {
+	(void)rq; /* an api_res_item_fn */
 	xml_str(x, "customerGatewayId", r->id);
 	xml_str(x, "state", r->state);
 	xml_str(x, "type", api_doc_str(doc, "type"));
@@ -75,26 +76,7 @@ static void cgw_xml(struct xml *x, const struct store_res *r, struct json_object
 	xml_str(x, "certificateArn", api_doc_str(doc, "certificateArn"));
 	xml_str(x, "deviceName", api_doc_str(doc, "deviceName"));
 	api_xml_tagset(x, tags);
-}
-
-static RESULT cgw_write(struct api_req *rq, struct xml *x, const char *elem,
-                        const struct store_res *r)
-{
-	struct json_object *doc = api_doc_parse(r);
-	struct store_tags tags;
-	result_t rc;
-
-	if (!doc)
-		return E_NOMEM;
-	rc = store_tags_get(rq->store, r->id, &tags);
-	if (rc == E_OK) {
-		xml_open(x, elem);
-		cgw_xml(x, r, doc, &tags);
-		xml_close(x);
-		store_tags_fini(&tags);
-	}
-	json_object_put(doc);
-	return rc;
+	return E_OK;
 }
 
 static bool cgw_same(const char *a, const char *b)
@@ -199,21 +181,7 @@ static RESULT cgw_create(struct api_req *rq, struct api_resp *rs, struct json_ob
 
 result_t api_cgw_create(struct api_req *rq, struct api_resp *rs)
 {
-	struct json_object *doc = json_object_new_object();
-	struct store_tags tags = {NULL, 0};
-	struct store_res r;
-	result_t rc;
-
-	memset(&r, 0, sizeof(r));
-	if (!doc)
-		return E_NOMEM;
-	GUARD_OUT(rc, cgw_create(rq, rs, doc, &tags, &r));
-	rc = cgw_write(rq, &rs->x, "customerGateway", &r);
-out:
-	store_res_fini(&r);
-	store_tags_fini(&tags);
-	json_object_put(doc);
-	return rc;
+	return api_res_create(rq, rs, cgw_create, "customerGateway", cgw_xml);
 }
 
 static const char *const cgw_filters[] = {"bgp-asn", "customer-gateway-id", "ip-address", "state",
@@ -255,7 +223,7 @@ static result_t cgw_describe_cb(void *arg, const struct store_res *r)
 		if (api_filters_match(&d->filters, attrs, sizeof(attrs) / sizeof(attrs[0]),
 		                      &tags)) {
 			xml_open(&d->rs->x, "item");
-			cgw_xml(&d->rs->x, r, doc, &tags);
+			rc = cgw_xml(d->rq, &d->rs->x, r, doc, &tags);
 			xml_close(&d->rs->x);
 		}
 		store_tags_fini(&tags);

@@ -308,6 +308,46 @@ struct json_object *api_doc_parse(const struct store_res *r)
 	return o ? o : json_object_new_object();
 }
 
+RESULT api_res_write(struct api_req *rq, struct xml *x, const char *elem, const struct store_res *r,
+                     api_res_item_fn item)
+{
+	struct json_object *doc = api_doc_parse(r);
+	struct store_tags tags;
+	result_t rc;
+
+	if (!doc)
+		return E_NOMEM;
+	rc = store_tags_get(rq->store, r->id, &tags);
+	if (rc == E_OK) {
+		xml_open(x, elem);
+		rc = item(rq, x, r, doc, &tags);
+		xml_close(x);
+		store_tags_fini(&tags);
+	}
+	json_object_put(doc);
+	return rc;
+}
+
+RESULT api_res_create(struct api_req *rq, struct api_resp *rs, api_res_create_fn create,
+                      const char *elem, api_res_item_fn item)
+{
+	struct json_object *doc = json_object_new_object();
+	struct store_tags tags = {NULL, 0};
+	struct store_res r;
+	result_t rc;
+
+	memset(&r, 0, sizeof(r));
+	if (!doc)
+		return E_NOMEM;
+	GUARD_OUT(rc, create(rq, rs, doc, &tags, &r));
+	rc = api_res_write(rq, &rs->x, elem, &r, item);
+out:
+	store_res_fini(&r);
+	store_tags_fini(&tags);
+	json_object_put(doc);
+	return rc;
+}
+
 const char *api_doc_str(struct json_object *o, const char *key)
 {
 	struct json_object *v;

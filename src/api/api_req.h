@@ -20,6 +20,7 @@
 
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/xml_text.h" /* xml_escape */
 #include "store/store.h"
 
 #define API_XMLNS "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -66,8 +67,6 @@ struct xml {
 };
 
 void xml_init(struct xml *x, struct wbuf *w);
-/* Write s with &, <, >, ", ' and CR escaped. */
-void xml_escape(struct wbuf *w, const char *s);
 void xml_open(struct xml *x, const char *name);
 void xml_close(struct xml *x);
 /* <name>escaped value</name>; nothing when value is NULL. */
@@ -198,6 +197,20 @@ RESULT api_res_load(struct api_req *rq, struct api_resp *rs, const char *id, con
 struct json_object;
 struct json_object *api_doc_parse(const struct store_res *r);
 const char *api_doc_str(struct json_object *o, const char *key);
+/* Writes one resource's members (without the enclosing element) from its row, parsed
+ * document and tags; may read more rows through rq->store. */
+typedef RESULT (*api_res_item_fn)(struct api_req *rq, struct xml *x, const struct store_res *r,
+                                  struct json_object *doc, const struct store_tags *tags);
+/* <elem>...</elem> for resource r: parses its document, loads its tags and calls item. */
+RESULT api_res_write(struct api_req *rq, struct xml *x, const char *elem, const struct store_res *r,
+                     api_res_item_fn item);
+/* Creates a resource: create validates the request, fills r (doc and tags are scratch it may
+ * fill) and inserts it; on success <elem> is written for r with item. */
+typedef RESULT (*api_res_create_fn)(struct api_req *rq, struct api_resp *rs,
+                                    struct json_object *doc, struct store_tags *tags,
+                                    struct store_res *r);
+RESULT api_res_create(struct api_req *rq, struct api_resp *rs, api_res_create_fn create,
+                      const char *elem, api_res_item_fn item);
 void api_doc_set_str(struct json_object *o, const char *key, const char *value);
 RESULT api_doc_save(struct store_res *r, struct json_object *o);
 

@@ -87,26 +87,6 @@ static RESULT vgw_write_item(struct api_req *rq, struct xml *x, const struct sto
 	return E_OK;
 }
 
-static RESULT vgw_write(struct api_req *rq, struct xml *x, const char *elem,
-                        const struct store_res *r)
-{
-	struct json_object *doc = api_doc_parse(r);
-	struct store_tags tags;
-	result_t rc;
-
-	if (!doc)
-		return E_NOMEM;
-	rc = store_tags_get(rq->store, r->id, &tags);
-	if (rc == E_OK) {
-		xml_open(x, elem);
-		rc = vgw_write_item(rq, x, r, doc, &tags);
-		xml_close(x);
-		store_tags_fini(&tags);
-	}
-	json_object_put(doc);
-	return rc;
-}
-
 static RESULT vgw_params(struct api_req *rq, struct api_resp *rs, struct json_object *doc)
 {
 	const char *type, *az;
@@ -158,21 +138,7 @@ static RESULT vgw_create(struct api_req *rq, struct api_resp *rs, struct json_ob
 
 result_t api_vgw_create(struct api_req *rq, struct api_resp *rs)
 {
-	struct json_object *doc = json_object_new_object();
-	struct store_tags tags = {NULL, 0};
-	struct store_res r;
-	result_t rc;
-
-	memset(&r, 0, sizeof(r));
-	if (!doc)
-		return E_NOMEM;
-	GUARD_OUT(rc, vgw_create(rq, rs, doc, &tags, &r));
-	rc = vgw_write(rq, &rs->x, "vpnGateway", &r);
-out:
-	store_res_fini(&r);
-	store_tags_fini(&tags);
-	json_object_put(doc);
-	return rc;
+	return api_res_create(rq, rs, vgw_create, "vpnGateway", vgw_write_item);
 }
 
 static const char *const vgw_filters[] = {"amazon-side-asn",

@@ -21,9 +21,10 @@
 static const char *const vpc_live_states[] = {"pending", "available", NULL};
 static const char *const attach_busy_states[] = {"attaching", "attached", "detaching", NULL};
 
-static void vpc_xml(struct xml *x, const struct store_res *r, struct json_object *doc,
-                    const struct store_tags *tags)
+static RESULT vpc_xml(struct api_req *rq, struct xml *x, const struct store_res *r,
+                      struct json_object *doc, const struct store_tags *tags)
 {
+	(void)rq; /* an api_res_item_fn */
 	xml_str(x, "vpcId", r->id);
 	xml_str(x, "ownerId", API_OWNER_ID);
 	xml_str(x, "state", r->state);
@@ -41,26 +42,7 @@ static void vpc_xml(struct xml *x, const struct store_res *r, struct json_object
 	xml_str(x, "instanceTenancy", api_doc_str(doc, "instanceTenancy"));
 	xml_bool(x, "isDefault", false);
 	api_xml_tagset(x, tags);
-}
-
-static RESULT vpc_write(struct api_req *rq, struct xml *x, const char *elem,
-                        const struct store_res *r)
-{
-	struct json_object *doc = api_doc_parse(r);
-	struct store_tags tags;
-	result_t rc;
-
-	if (!doc)
-		return E_NOMEM;
-	rc = store_tags_get(rq->store, r->id, &tags);
-	if (rc == E_OK) {
-		xml_open(x, elem);
-		vpc_xml(x, r, doc, &tags);
-		xml_close(x);
-		store_tags_fini(&tags);
-	}
-	json_object_put(doc);
-	return rc;
+	return E_OK;
 }
 
 static RESULT vpc_params(struct api_req *rq, struct api_resp *rs, struct json_object *doc)
@@ -118,21 +100,7 @@ static RESULT vpc_create(struct api_req *rq, struct api_resp *rs, struct json_ob
 
 result_t api_vpc_create(struct api_req *rq, struct api_resp *rs)
 {
-	struct json_object *doc = json_object_new_object();
-	struct store_tags tags = {NULL, 0};
-	struct store_res r;
-	result_t rc;
-
-	memset(&r, 0, sizeof(r));
-	if (!doc)
-		return E_NOMEM;
-	GUARD_OUT(rc, vpc_create(rq, rs, doc, &tags, &r));
-	rc = vpc_write(rq, &rs->x, "vpc", &r);
-out:
-	store_res_fini(&r);
-	store_tags_fini(&tags);
-	json_object_put(doc);
-	return rc;
+	return api_res_create(rq, rs, vpc_create, "vpc", vpc_xml);
 }
 
 static const char *const vpc_filters[] = {"cidr",
@@ -184,7 +152,7 @@ static result_t vpc_describe_cb(void *arg, const struct store_res *r)
 		                      &tags) &&
 		    api_page_take(&d->page, r->id)) {
 			xml_open(&d->rs->x, "item");
-			vpc_xml(&d->rs->x, r, doc, &tags);
+			rc = vpc_xml(d->rq, &d->rs->x, r, doc, &tags);
 			xml_close(&d->rs->x);
 		}
 		store_tags_fini(&tags);

@@ -26,6 +26,20 @@ RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id, st
 /* The ClientVpnEndpointId parameter, then cvpn_ops_load. */
 RESULT cvpn_ops_load_param(struct api_req *rq, struct api_resp *rs, struct store_res *row,
                            struct cvpn_endpoint *e);
+/* One operation's working state: the endpoint row (for cvpn_ops_save) and its model. */
+struct cvpn_op {
+	struct cvpn_endpoint e;
+	struct store_res r;
+};
+typedef RESULT (*cvpn_op_fn)(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op);
+typedef RESULT (*cvpn_op_filtered_fn)(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op,
+                                      struct api_filters *f);
+void cvpn_op_init(struct cvpn_op *op);
+void cvpn_op_fini(struct cvpn_op *op);
+/* fn with a fresh op, released on every path. */
+result_t cvpn_op_run(struct api_req *rq, struct api_resp *rs, cvpn_op_fn fn);
+/* The same, with filters fn may parse into (a Describe...), also released. */
+result_t cvpn_op_run_filtered(struct api_req *rq, struct api_resp *rs, cvpn_op_filtered_fn fn);
 /* Write e back into row (doc and state) and update the store. */
 RESULT cvpn_ops_save(struct api_req *rq, struct store_res *row, const struct cvpn_endpoint *e);
 /* A model validation error as the EC2 error (E_API); other results pass through. */

@@ -43,6 +43,42 @@ RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id, st
 	return E_OK;
 }
 
+void cvpn_op_init(struct cvpn_op *op)
+{
+	memset(&op->r, 0, sizeof(op->r));
+	cvpn_endpoint_init(&op->e);
+}
+
+void cvpn_op_fini(struct cvpn_op *op)
+{
+	store_res_fini(&op->r);
+	cvpn_endpoint_fini(&op->e);
+}
+
+result_t cvpn_op_run(struct api_req *rq, struct api_resp *rs, cvpn_op_fn fn)
+{
+	struct cvpn_op op;
+	result_t rc;
+
+	cvpn_op_init(&op);
+	rc = fn(rq, rs, &op);
+	cvpn_op_fini(&op);
+	return rc;
+}
+
+result_t cvpn_op_run_filtered(struct api_req *rq, struct api_resp *rs, cvpn_op_filtered_fn fn)
+{
+	struct cvpn_op op;
+	struct api_filters f = {NULL, 0};
+	result_t rc;
+
+	cvpn_op_init(&op);
+	rc = fn(rq, rs, &op, &f);
+	api_filters_fini(&f);
+	cvpn_op_fini(&op);
+	return rc;
+}
+
 RESULT cvpn_ops_load_param(struct api_req *rq, struct api_resp *rs, struct store_res *row,
                            struct cvpn_endpoint *e)
 {

@@ -10,23 +10,6 @@
 #include "api/api_handlers.h"
 #include "cvpn/cvpn_ops.h"
 
-struct cvpn_opc {
-	struct cvpn_endpoint e;
-	struct store_res r;
-};
-
-static void opc_init(struct cvpn_opc *op)
-{
-	memset(&op->r, 0, sizeof(op->r));
-	cvpn_endpoint_init(&op->e);
-}
-
-static void opc_fini(struct cvpn_opc *op)
-{
-	store_res_fini(&op->r);
-	cvpn_endpoint_fini(&op->e);
-}
-
 /* ---- DescribeClientVpnConnections ---- */
 
 static const char *const conn_filters[] = {"connection-id", "username", NULL};
@@ -57,7 +40,7 @@ static void conn_xml(struct xml *x, const struct cvpn_endpoint *e, const struct 
 	xml_close(x);
 }
 
-static RESULT conn_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_opc *op,
+static RESULT conn_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op,
                             struct api_filters *f)
 {
 	struct api_page pg;
@@ -85,15 +68,7 @@ static RESULT conn_describe(struct api_req *rq, struct api_resp *rs, struct cvpn
 
 result_t cvpn_op_describe_connections(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_opc op;
-	struct api_filters f = {NULL, 0};
-	result_t rc;
-
-	opc_init(&op);
-	rc = conn_describe(rq, rs, &op, &f);
-	api_filters_fini(&f);
-	opc_fini(&op);
-	return rc;
+	return cvpn_op_run_filtered(rq, rs, conn_describe);
 }
 
 /* ---- TerminateClientVpnConnections ---- */
@@ -110,7 +85,7 @@ static void conn_term_xml(struct xml *x, struct cvpn_conn *c, int64_t now)
 	c->end_ms = now;
 }
 
-static RESULT conn_terminate(struct api_req *rq, struct api_resp *rs, struct cvpn_opc *op)
+static RESULT conn_terminate(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op)
 {
 	const char *cid = api_param(&rq->params, "ConnectionId");
 	const char *user = api_param(&rq->params, "Username");
@@ -156,18 +131,12 @@ static RESULT conn_terminate(struct api_req *rq, struct api_resp *rs, struct cvp
 
 result_t cvpn_op_terminate_connections(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_opc op;
-	result_t rc;
-
-	opc_init(&op);
-	rc = conn_terminate(rq, rs, &op);
-	opc_fini(&op);
-	return rc;
+	return cvpn_op_run(rq, rs, conn_terminate);
 }
 
 /* ---- certificate revocation list ---- */
 
-static RESULT crl_import(struct api_req *rq, struct api_resp *rs, struct cvpn_opc *op)
+static RESULT crl_import(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op)
 {
 	const char *pem;
 	struct cvpn_verr err;
@@ -188,21 +157,15 @@ static RESULT crl_import(struct api_req *rq, struct api_resp *rs, struct cvpn_op
 
 result_t cvpn_op_import_crl(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_opc op;
-	result_t rc;
-
-	opc_init(&op);
-	rc = crl_import(rq, rs, &op);
-	opc_fini(&op);
-	return rc;
+	return cvpn_op_run(rq, rs, crl_import);
 }
 
 result_t cvpn_op_export_crl(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_opc op;
+	struct cvpn_op op;
 	result_t rc;
 
-	opc_init(&op);
+	cvpn_op_init(&op);
 	rc = cvpn_ops_load_param(rq, rs, &op.r, &op.e);
 	if (rc == E_OK && op.e.crl_pem) {
 		uint64_t age = (uint64_t)(store_now_ms() - op.e.crl_ms);
@@ -212,7 +175,7 @@ result_t cvpn_op_export_crl(struct api_req *rq, struct api_resp *rs)
 		                    age < store_timing(rq->store)->pending_ms ? "pending"
 		                                                              : "active");
 	}
-	opc_fini(&op);
+	cvpn_op_fini(&op);
 	return rc;
 }
 
@@ -220,11 +183,11 @@ result_t cvpn_op_export_crl(struct api_req *rq, struct api_resp *rs)
 
 result_t cvpn_op_export_config(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_opc op;
+	struct cvpn_op op;
 	char *ca = NULL, *profile = NULL;
 	result_t rc;
 
-	opc_init(&op);
+	cvpn_op_init(&op);
 	GUARD_OUT(rc, cvpn_ops_load_param(rq, rs, &op.r, &op.e));
 	rc = acm_ca_chain(rq->store, op.e.server_cert_arn, rq->region, rq->owner_id, &ca);
 	if (rc == E_NOTFOUND) {
@@ -241,6 +204,6 @@ result_t cvpn_op_export_config(struct api_req *rq, struct api_resp *rs)
 out:
 	free(ca);
 	free(profile);
-	opc_fini(&op);
+	cvpn_op_fini(&op);
 	return rc;
 }

@@ -24,23 +24,6 @@ static int cvpn_sorted_cmp(const void *a, const void *b)
 	return strcmp(((const struct cvpn_sorted *)a)->key, ((const struct cvpn_sorted *)b)->key);
 }
 
-struct cvpn_op {
-	struct cvpn_endpoint e;
-	struct store_res r;
-};
-
-static void cvpn_op_init(struct cvpn_op *op)
-{
-	memset(&op->r, 0, sizeof(op->r));
-	cvpn_endpoint_init(&op->e);
-}
-
-static void cvpn_op_fini(struct cvpn_op *op)
-{
-	store_res_fini(&op->r);
-	cvpn_endpoint_fini(&op->e);
-}
-
 static RESULT cvpn_live(struct api_resp *rs, const struct cvpn_endpoint *e)
 {
 	if (e->status == CVPN_ST_DELETING || e->status == CVPN_ST_DELETED)
@@ -131,13 +114,7 @@ static RESULT tn_associate(struct api_req *rq, struct api_resp *rs, struct cvpn_
 
 result_t cvpn_op_associate(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_op op;
-	result_t rc;
-
-	cvpn_op_init(&op);
-	rc = tn_associate(rq, rs, &op);
-	cvpn_op_fini(&op);
-	return rc;
+	return cvpn_op_run(rq, rs, tn_associate);
 }
 
 static RESULT tn_disassociate(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op)
@@ -160,13 +137,7 @@ static RESULT tn_disassociate(struct api_req *rq, struct api_resp *rs, struct cv
 
 result_t cvpn_op_disassociate(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_op op;
-	result_t rc;
-
-	cvpn_op_init(&op);
-	rc = tn_disassociate(rq, rs, &op);
-	cvpn_op_fini(&op);
-	return rc;
+	return cvpn_op_run(rq, rs, tn_disassociate);
 }
 
 static const char *const tn_filters[] = {"association-id", "target-network-id", "vpc-id", NULL};
@@ -340,13 +311,7 @@ static RESULT ar_authorize(struct api_req *rq, struct api_resp *rs, struct cvpn_
 
 result_t cvpn_op_authorize(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_op op;
-	result_t rc;
-
-	cvpn_op_init(&op);
-	rc = ar_authorize(rq, rs, &op);
-	cvpn_op_fini(&op);
-	return rc;
+	return cvpn_op_run(rq, rs, ar_authorize);
 }
 
 static RESULT ar_revoke(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op)
@@ -373,13 +338,7 @@ static RESULT ar_revoke(struct api_req *rq, struct api_resp *rs, struct cvpn_op 
 
 result_t cvpn_op_revoke(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_op op;
-	result_t rc;
-
-	cvpn_op_init(&op);
-	rc = ar_revoke(rq, rs, &op);
-	cvpn_op_fini(&op);
-	return rc;
+	return cvpn_op_run(rq, rs, ar_revoke);
 }
 
 static const char *const ar_filters[] = {"description", "destination-cidr", "group-id", NULL};
@@ -423,15 +382,7 @@ static RESULT ar_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_o
 
 result_t cvpn_op_describe_rules(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_op op;
-	struct api_filters f = {NULL, 0};
-	result_t rc;
-
-	cvpn_op_init(&op);
-	rc = ar_describe(rq, rs, &op, &f);
-	api_filters_fini(&f);
-	cvpn_op_fini(&op);
-	return rc;
+	return cvpn_op_run_filtered(rq, rs, ar_describe);
 }
 
 /* ---- routes ---- */
@@ -489,13 +440,7 @@ static RESULT rt_create(struct api_req *rq, struct api_resp *rs, struct cvpn_op 
 
 result_t cvpn_op_create_route(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_op op;
-	result_t rc;
-
-	cvpn_op_init(&op);
-	rc = rt_create(rq, rs, &op);
-	cvpn_op_fini(&op);
-	return rc;
+	return cvpn_op_run(rq, rs, rt_create);
 }
 
 static RESULT rt_delete(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op)
@@ -521,13 +466,7 @@ static RESULT rt_delete(struct api_req *rq, struct api_resp *rs, struct cvpn_op 
 
 result_t cvpn_op_delete_route(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_op op;
-	result_t rc;
-
-	cvpn_op_init(&op);
-	rc = rt_delete(rq, rs, &op);
-	cvpn_op_fini(&op);
-	return rc;
+	return cvpn_op_run(rq, rs, rt_delete);
 }
 
 static const char *const rt_filters[] = {"destination-cidr", "origin", "target-subnet", NULL};
@@ -573,13 +512,5 @@ static RESULT rt_describe(struct api_req *rq, struct api_resp *rs, struct cvpn_o
 
 result_t cvpn_op_describe_routes(struct api_req *rq, struct api_resp *rs)
 {
-	struct cvpn_op op;
-	struct api_filters f = {NULL, 0};
-	result_t rc;
-
-	cvpn_op_init(&op);
-	rc = rt_describe(rq, rs, &op, &f);
-	api_filters_fini(&f);
-	cvpn_op_fini(&op);
-	return rc;
+	return cvpn_op_run_filtered(rq, rs, rt_describe);
 }

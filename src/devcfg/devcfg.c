@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "lib/xml_text.h"
+
 /* Stable ids: never renumber, only append (docs/decisions.md). */
 static const struct devcfg_device_type device_types[] = {
     {"strongswan-swanctl", "Strongswan", "Linux (swanctl)", "Strongswan 5.9+"},
@@ -115,35 +117,10 @@ static const char *xml_integ(unsigned i, bool esp)
 	return esp ? ipsec[i] : ike[i];
 }
 
-static void xml_text(struct wbuf *w, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			wbuf_put_str(w, "&lt;");
-			break;
-		case '>':
-			wbuf_put_str(w, "&gt;");
-			break;
-		case '&':
-			wbuf_put_str(w, "&amp;");
-			break;
-		case '"':
-			wbuf_put_str(w, "&quot;");
-			break;
-		case '\'':
-			wbuf_put_str(w, "&apos;");
-			break;
-		default:
-			wbuf_put_u8(w, (uint8_t)*s);
-		}
-	}
-}
-
 static void xml_elem(struct wbuf *w, const char *indent, const char *name, const char *value)
 {
 	wbuf_printf(w, "%s<%s>", indent, name);
-	xml_text(w, value);
+	xml_escape(w, value);
 	wbuf_printf(w, "</%s>\n", name);
 }
 
@@ -222,7 +199,7 @@ RESULT devcfg_cgw_xml(const struct devcfg_peer *p, struct wbuf *w)
 	char net[PREFIX_STRLEN];
 
 	wbuf_put_str(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vpn_connection id=\"");
-	xml_text(w, c->id);
+	xml_escape(w, c->id);
 	wbuf_put_str(w, "\">\n");
 	xml_elem(w, "  ", "customer_gateway_id", c->cgw_id);
 	if (c->tgw_id[0])
