@@ -370,3 +370,45 @@ s2s_ss_start() { # NS REMOTE_NET
 	nsx "$1" ip link set ipsec0 up
 	nsx "$1" ip route replace "$2" dev ipsec0
 }
+
+# --- gatehoused with the EC2 API in gw (scenarios driven through the AWS CLI) ---------------
+# s2s_api_setup NAME: check the binaries and write $conf: the API on gw's loopback with the
+# credentials NAME / NAME-secret, both outside addresses as the pool, the VPC network.
+s2s_api_setup() { # NAME
+	GH_BIN=${GH_BIN:-$GH_ROOT/build-san/gatehoused}
+	AWS=${AWS_CLI:-/usr/bin/aws}
+	[ -x "$GH_BIN" ] || fail "no gatehoused at $GH_BIN (make SAN=1 all)"
+	[ -x "$AWS" ] || fail "no AWS CLI v2 at $AWS"
+	API=http://127.0.0.1:5000
+	S2S_API_KEY=$1
+	conf=$GH_TMP/gatehoused.conf
+	cat >"$conf" <<CONF
+listen 127.0.0.1:5000
+data-dir $GH_TMP/data
+access-key $1
+secret-key $1-secret
+log-level debug
+outside-address $S2S_GW1 $S2S_GW2
+vpc-network $S2S_VPC
+CONF
+}
+
+# The AWS CLI inside gw's namespace (the API listens on that namespace's loopback only).
+aws_gw() {
+	nsx gw env AWS_ACCESS_KEY_ID="$S2S_API_KEY" AWS_SECRET_ACCESS_KEY="$S2S_API_KEY-secret" \
+		AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true \
+		AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+		"$AWS" --endpoint-url "$API" ec2 "$@"
+}
+
+# Start gatehoused --config $conf in gw; each start logs to a new $GH_LOG.
+GH_LOG_N=0
+daemon_start() {
+	GH_LOG_N=$((GH_LOG_N + 1))
+	GH_LOG=$GH_TMP/gatehoused-$GH_LOG_N.log
+	bg gw "$GH_LOG" env ASAN_OPTIONS=detect_leaks=1 "$GH_BIN" --config "$conf" --state-delay-ms 500
+	GH_DAEMON_PID=${GH_PIDS[-1]}
+	wait_for 15 nsx gw curl -s -o /dev/null "$API/" || fail "the API did not answer: $(tail -5 "$GH_LOG")"
+}
+daemon_pid() { pgrep -P "$GH_DAEMON_PID" 2>/dev/null || echo "$GH_DAEMON_PID"; }
+log_has() { grep -qF -- "$1" "$GH_LOG"; }

@@ -18,43 +18,10 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/s2s_lib.bash"
-GH_BIN=${GH_BIN:-$GH_ROOT/build-san/gatehoused}
-AWS=${AWS_CLI:-/usr/bin/aws}
-[ -x "$GH_BIN" ] || fail "no gatehoused at $GH_BIN (make SAN=1 all)"
-[ -x "$AWS" ] || fail "no AWS CLI v2 at $AWS"
-API=http://127.0.0.1:5000
 CUST_NET=$S2S_CGW_LAN
 
-# The AWS CLI inside gw's namespace (the API listens on that namespace's loopback only).
-aws_gw() {
-	nsx gw env AWS_ACCESS_KEY_ID=tutorial AWS_SECRET_ACCESS_KEY=tutorial-secret \
-		AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true \
-		AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-		"$AWS" --endpoint-url "$API" ec2 "$@"
-}
-
 s2s_topology
-conf=$GH_TMP/gatehoused.conf
-cat >"$conf" <<CONF
-listen 127.0.0.1:5000
-data-dir $GH_TMP/data
-access-key tutorial
-secret-key tutorial-secret
-log-level debug
-outside-address $S2S_GW1 $S2S_GW2
-vpc-network $S2S_VPC
-CONF
-
-GH_LOG_N=0
-daemon_start() {
-	GH_LOG_N=$((GH_LOG_N + 1))
-	GH_LOG=$GH_TMP/gatehoused-$GH_LOG_N.log
-	bg gw "$GH_LOG" env ASAN_OPTIONS=detect_leaks=1 "$GH_BIN" --config "$conf" --state-delay-ms 500
-	GH_DAEMON_PID=${GH_PIDS[-1]}
-	wait_for 15 nsx gw curl -s -o /dev/null "$API/" || fail "the API did not answer: $(tail -5 "$GH_LOG")"
-}
-daemon_pid() { pgrep -P "$GH_DAEMON_PID" 2>/dev/null || echo "$GH_DAEMON_PID"; }
-log_has() { grep -qF -- "$1" "$GH_LOG"; }
+s2s_api_setup tutorial
 tunnel_status() { # -> "UP UP", "UP DOWN", ... (tunnel 1, tunnel 2 by outside address)
 	aws_gw describe-vpn-connections --vpn-connection-ids "$VPN" --output text \
 		--query "VpnConnections[0].[VgwTelemetry[?OutsideIpAddress=='$S2S_GW1'].Status|[0], VgwTelemetry[?OutsideIpAddress=='$S2S_GW2'].Status|[0]]" |
