@@ -13,17 +13,7 @@
 #include <string.h>
 
 #include "api/api_req.h"
-
-static int api_hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "lib/secret.h"
 
 /* RFC 3629 section 4: UTF-8 syntax, without overlongs or surrogates. */
 static bool api_utf8_valid(struct rbuf *r)
@@ -157,14 +147,15 @@ static RESULT api_form_decode(struct rbuf *in, struct api_params *out, struct wb
 			wbuf_put_u8(cur, ' ');
 		} else if (c == '%') {
 			if (rbuf_get_u8(in, &h1) != E_OK || rbuf_get_u8(in, &h2) != E_OK ||
-			    api_hexval(h1) < 0 || api_hexval(h2) < 0) {
+			    hex_digit_value((char)h1) < 0 || hex_digit_value((char)h2) < 0) {
 				snprintf(err, errlen,
 				         "Malformed percent-encoding near byte %zu: '%%' must be "
 				         "followed by two hex digits.",
 				         rbuf_offset(in));
 				return E_API_FORM;
 			}
-			wbuf_put_u8(cur, (uint8_t)(api_hexval(h1) << 4 | api_hexval(h2)));
+			wbuf_put_u8(cur, (uint8_t)(hex_digit_value((char)h1) << 4 |
+			                            hex_digit_value((char)h2)));
 		} else {
 			wbuf_put_u8(cur, c);
 		}

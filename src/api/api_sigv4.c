@@ -131,17 +131,6 @@ static void sigv4_uri_encode(struct wbuf *w, const uint8_t *s, size_t n)
 	}
 }
 
-static int sigv4_hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode then re-encode one query component (name or value). */
 static void sigv4_reencode(struct wbuf *w, struct rbuf *r)
 {
@@ -152,8 +141,8 @@ static void sigv4_reencode(struct wbuf *w, struct rbuf *r)
 			struct rbuf save = *r;
 
 			if (rbuf_get_u8(r, &h1) == E_OK && rbuf_get_u8(r, &h2) == E_OK &&
-			    sigv4_hexval(h1) >= 0 && sigv4_hexval(h2) >= 0)
-				c = (uint8_t)(sigv4_hexval(h1) << 4 | sigv4_hexval(h2));
+			    hex_digit_value((char)h1) >= 0 && hex_digit_value((char)h2) >= 0)
+				c = (uint8_t)(hex_digit_value((char)h1) << 4 | hex_digit_value((char)h2));
 			else
 				*r = save;
 		}

@@ -51,7 +51,7 @@ void hex_encode(const void *in, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
-static int hex_nibble(char c)
+int hex_digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -72,7 +72,7 @@ RESULT hex_decode(const char *in, void *out, size_t cap, size_t *n)
 	if (len / 2 > cap)
 		return E_OVERFLOW;
 	for (size_t i = 0; i < len / 2; i++) {
-		int hi = hex_nibble(in[2 * i]), lo = hex_nibble(in[2 * i + 1]);
+		int hi = hex_digit_value(in[2 * i]), lo = hex_digit_value(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return E_PARSE;

@@ -20,6 +20,8 @@ RESULT secret_random(void *out, size_t n);
 /* Uniform integer in [0, bound) from the CSPRNG; bound > 0. */
 RESULT secret_random_below(uint32_t bound, uint32_t *out);
 
+/* Value of one hex digit (either case), or -1. */
+int hex_digit_value(char c);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const void *in, size_t n, char *out);
 /* Decode hex (either case, even length) into out (cap bytes); *n gets the length. */
