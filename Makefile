@@ -26,9 +26,9 @@ SANFLAGS =
 OPT = -O2 -g
 endif
 
-PKGS = openssl sqlite3 libmicrohttpd json-c
+PKGS = openssl sqlite3 libmicrohttpd json-c libnftables
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -lmicrohttpd -ljson-c)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lsqlite3 -lmicrohttpd -ljson-c -lnftables)
 
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers -Isrc $(PKG_CFLAGS)

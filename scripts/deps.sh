@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev
-	libssl-dev libsqlite3-dev libmicrohttpd-dev libjson-c-dev
+	libssl-dev libsqlite3-dev libmicrohttpd-dev libjson-c-dev libnftables-dev dnsmasq-base
 	iproute2 nftables iperf3 iputils-ping procps psmisc curl python3 tcpdump
 	strongswan-swanctl strongswan-charon charon-systemd strongswan-libcharon
 	libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins

@@ -9,6 +9,8 @@
  * engine with --config FILE) adds an option, one start call and one stop call.
  * With --config, svc (svc/svc.h) joins the API and the engine: stored VPN connections run as
  * tunnels, their status shows as VgwTelemetry, the file's outside-address pool feeds the API.
+ * Always, svc_cvpn (svc/svc_cvpn.h) runs the stored Client VPN endpoints as OpenVPN servers.
+ * Both follow every API change (gh_on_change).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -18,12 +20,14 @@
 
 #include "acm/acm.h"
 #include "api/api.h"
+#include "api/api_req.h"
 #include "conf/conf.h"
 #include "engine/engine.h"
 #include "lib/ev.h"
 #include "lib/log.h"
 #include "store/store.h"
 #include "svc/svc.h"
+#include "svc/svc_cvpn.h"
 
 #define GH_DEFAULT_LISTEN "127.0.0.1:5000"
 #define GH_DEFAULT_REGION "us-east-1"
@@ -40,6 +44,7 @@ struct gh_opts {
 	const char *config;          /* --config: tunnels and settings (docs/configuration.md) */
 	bool check, verbose;         /* -n / -v: check the file only */
 	bool listen_set, keys_set;   /* flags win over the file */
+	uint32_t hour_s;             /* --session-hour-s */
 };
 
 struct gh_daemon {
@@ -51,6 +56,9 @@ struct gh_daemon {
 	struct conf *conf; /* parsed --config, handed to the engine runner */
 	struct engine_runner *engine;
 	struct svc *svc; /* the API's VPN connections as live tunnels (with --config) */
+	struct svc_cvpn *cvpn; /* the API's Client VPN endpoints as OpenVPN servers */
+	struct addr cvpn_addrs[SVC_CVPN_ADDRS_MAX]; /* the file's client-vpn-address */
+	size_t ncvpn_addrs;
 	char cf_listen[CONF_STR_MAX], cf_data_dir[CONF_PATH_MAX], cf_ak[CONF_STR_MAX],
 		cf_sk[CONF_STR_MAX];
 };
@@ -71,6 +79,8 @@ static void gh_usage(FILE *f)
 	    "  --state-delay-ms MS      pending->available etc. take this long (default %d)\n"
 	    "  --deleted-retention-s S  deleted resources stay visible this long (default %d)\n"
 	    "  --body-max BYTES         largest request body accepted (default %u)\n"
+	    "  --session-hour-s S       length of one hour of SessionTimeoutHours (default 3600;\n"
+	    "                           shorter only for tests)\n"
 	    "  --config FILE            gatehoused.conf: settings, outside addresses, tunnels;\n"
 	    "                           SIGHUP re-reads it and applies the difference\n"
 	    "  -n, --check              only check --config (problems as file:line), exit\n"
@@ -105,6 +115,7 @@ static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
 	    {"deleted-retention-s", required_argument, NULL, 'R'},
 	    {"body-max", required_argument, NULL, 'b'},
 	    {"config", required_argument, NULL, 'c'},
+	    {"session-hour-s", required_argument, NULL, 'H'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -163,6 +174,11 @@ static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
 				return -1;
 			o->body_max = (size_t)n;
 			break;
+		case 'H':
+			if (!gh_parse_num(optarg, 3600, &n) || n == 0)
+				return -1;
+			o->hour_s = (uint32_t)n;
+			break;
 		case 'h':
 			gh_usage(stdout);
 			return 1;
@@ -200,11 +216,39 @@ static RESULT gh_load_config(struct gh_daemon *d)
 		d->o.data_dir = memcpy(d->cf_data_dir, d->conf->data_dir, sizeof(d->cf_data_dir));
 	if (!d->o.listen_set && d->conf->listen[0])
 		d->o.listen = memcpy(d->cf_listen, d->conf->listen, sizeof(d->cf_listen));
+	for (size_t i = 0; i < d->conf->ncvpn_addrs && i < SVC_CVPN_ADDRS_MAX; i++)
+		d->cvpn_addrs[d->ncvpn_addrs++] = d->conf->cvpn_addrs[i];
 	if (!d->o.keys_set && d->conf->access_key[0]) {
 		d->o.access_key = memcpy(d->cf_ak, d->conf->access_key, sizeof(d->cf_ak));
 		d->o.secret_key = memcpy(d->cf_sk, d->conf->secret_key, sizeof(d->cf_sk));
 	}
 	return d->o.data_dir ? E_OK : E_INVAL;
+}
+
+/* Every committed API change: tunnels (svc) and Client VPN endpoints (svc_cvpn) follow. */
+static void gh_on_change(void *arg, const char *action)
+{
+	struct gh_daemon *d = arg;
+
+	if (d->svc)
+		svc_api_changed(d->svc, action);
+	svc_cvpn_sync(d->cvpn);
+}
+
+static RESULT gh_cvpn_start(struct gh_daemon *d)
+{
+	struct svc_cvpn_config cc;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.loop = d->loop;
+	cc.store = d->store;
+	cc.data_dir = d->o.data_dir;
+	cc.region = d->o.region;
+	cc.account = API_OWNER_ID;
+	memcpy(cc.listen, d->cvpn_addrs, sizeof(cc.listen));
+	cc.nlisten = d->ncvpn_addrs;
+	cc.hour_s = d->o.hour_s;
+	return svc_cvpn_new(&cc, &d->cvpn);
 }
 
 static RESULT gh_start(struct gh_daemon *d)
@@ -232,15 +276,20 @@ static RESULT gh_start(struct gh_daemon *d)
 	 * server and client CA certificates are imported with `aws acm import-certificate`. */
 	GUARD(api_server_add_json(d->api, "CertificateManager.", "acm", acm_api_json, NULL));
 	if (d->engine) { /* one service: stored VPN connections run as tunnels (svc/svc.h) */
-		struct svc_config sc = {d->loop, d->store, d->api, d->engine, NULL, NULL};
+		struct svc_config sc = {d->loop, d->store, NULL, d->engine, NULL, NULL};
 
 		GUARD(svc_new(&sc, &d->svc));
 	}
+	GUARD(gh_cvpn_start(d));
+	api_server_set_change_cb(d->api, gh_on_change, d);
 	return E_OK;
 }
 
 static void gh_stop(struct gh_daemon *d)
 {
+	if (d->api)
+		api_server_set_change_cb(d->api, NULL, NULL);
+	svc_cvpn_free(d->cvpn);
 	svc_free(d->svc);
 	engine_runner_free(d->engine);
 	conf_free(d->conf);

@@ -65,6 +65,9 @@ struct conf {
 	bool has_log_level;
 	struct addr pool[CONF_POOL_MAX]; /* outside addresses the gateway may use */
 	size_t npool;
+	/* where Client VPN endpoints listen (svc/svc_cvpn.h); none = any address */
+	struct addr cvpn_addrs[CONF_POOL_MAX];
+	size_t ncvpn_addrs;
 	struct prefix vpc_nets[CONF_VPC_NETS_MAX]; /* the local side ("VPC") networks */
 	size_t nvpc_nets;
 	struct conf_tunnel *tunnels; /* heap array of ntunnels */

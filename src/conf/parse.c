@@ -91,29 +91,42 @@ static void g_log_level(struct parser *p, const struct key *k, const struct conf
 		p->c->has_log_level = true;
 }
 
-static void g_outside_address(struct parser *p, const struct key *k, const struct conf_line *l)
+/* A repeatable list of addresses (no duplicates, at most CONF_POOL_MAX). */
+static void addr_list(struct parser *p, const struct conf_line *l, const char *key,
+                      struct addr *v, size_t *n)
 {
-	(void)k;
 	struct addr a;
 
 	for (size_t i = 1; i < l->n; i++) {
-		if (!conf_value_addr(ARG(l, i), &a, p->d, l->lineno, "outside-address"))
+		if (!conf_value_addr(ARG(l, i), &a, p->d, l->lineno, key))
 			continue;
-		for (size_t j = 0; j < p->c->npool; j++) {
-			if (addr_equal(&p->c->pool[j], &a)) {
-				conf_diag_add(p->d, l->lineno,
-				              "outside-address: %s is listed twice", ARG(l, i));
+		for (size_t j = 0; j < *n; j++) {
+			if (addr_equal(&v[j], &a)) {
+				conf_diag_add(p->d, l->lineno, "%s: %s is listed twice", key,
+				              ARG(l, i));
 				goto next;
 			}
 		}
-		if (p->c->npool >= CONF_POOL_MAX) {
-			conf_diag_add(p->d, l->lineno, "outside-address: more than %d addresses",
+		if (*n >= CONF_POOL_MAX) {
+			conf_diag_add(p->d, l->lineno, "%s: more than %d addresses", key,
 			              CONF_POOL_MAX);
 			return;
 		}
-		p->c->pool[p->c->npool++] = a;
+		v[(*n)++] = a;
 	next:;
 	}
+}
+
+static void g_outside_address(struct parser *p, const struct key *k, const struct conf_line *l)
+{
+	(void)k;
+	addr_list(p, l, "outside-address", p->c->pool, &p->c->npool);
+}
+
+static void g_cvpn_address(struct parser *p, const struct key *k, const struct conf_line *l)
+{
+	(void)k;
+	addr_list(p, l, "client-vpn-address", p->c->cvpn_addrs, &p->c->ncvpn_addrs);
 }
 
 static void g_vpc_network(struct parser *p, const struct key *k, const struct conf_line *l)
@@ -141,6 +154,7 @@ static const struct key global_keys[] = {
     {"log-level", 4, 1, 1, false, NULL, g_log_level},
     {"outside-address", 5, 1, CONF_TOKENS_MAX, true, NULL, g_outside_address},
     {"vpc-network", 6, 1, CONF_TOKENS_MAX, true, NULL, g_vpc_network},
+    {"client-vpn-address", 7, 1, CONF_TOKENS_MAX, true, NULL, g_cvpn_address},
 };
 
 /* ---- tunnel keys ---- */

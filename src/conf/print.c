@@ -131,6 +131,10 @@ void conf_print(const struct conf *c, FILE *f)
 		addr_format(&c->pool[i], buf);
 		fprintf(f, "outside-address %s\n", buf);
 	}
+	for (size_t i = 0; i < c->ncvpn_addrs; i++) {
+		addr_format(&c->cvpn_addrs[i], buf);
+		fprintf(f, "client-vpn-address %s\n", buf);
+	}
 	for (size_t i = 0; i < c->nvpc_nets; i++) {
 		prefix_format(&c->vpc_nets[i], buf);
 		fprintf(f, "vpc-network %s\n", buf);

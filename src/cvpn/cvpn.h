@@ -123,7 +123,18 @@ enum cvpn_conn_status {
 	CVPN_CONN_TERMINATED,
 };
 
-/* A client connection; the data plane fills these in (ovpn). */
+/* Why a connection ended: the data plane ends a live session the way its record says
+ * (TERMINATED: TerminateClientVpnConnections, the client must not come back by itself;
+ * RESET: a change that resets connections (C3/C6/A11), the client reconnects; GONE: the
+ * client left, timed out or the server stopped). */
+enum cvpn_conn_end {
+	CVPN_END_NONE,
+	CVPN_END_TERMINATED,
+	CVPN_END_RESET,
+	CVPN_END_GONE,
+};
+
+/* A client connection; the data plane fills these in (svc/svc_cvpn.c). */
 struct cvpn_conn {
 	char id[CVPN_ID_MAX];
 	char *common_name;
@@ -132,6 +143,8 @@ struct cvpn_conn {
 	enum cvpn_conn_status status;
 	int64_t established_ms;
 	int64_t end_ms; /* 0 while open */
+	enum cvpn_conn_end end;
+	char msg[96]; /* status message (why it ended) */
 	uint64_t ingress_bytes, egress_bytes, ingress_packets, egress_packets;
 };
 
@@ -167,6 +180,10 @@ struct cvpn_endpoint {
 	char *crl_pem;
 	int64_t crl_ms;
 	struct cvpn_token tok;
+	/* Where the OpenVPN server of this endpoint listens: chosen by the data plane from the
+	 * configuration's client-vpn-address pool when it first serves, kept after (family 0 =
+	 * not chosen yet). Internal: not part of any API answer. */
+	struct addr listen_addr;
 
 	struct cvpn_assoc *assocs;
 	size_t n_assocs;
@@ -249,9 +266,13 @@ RESULT cvpn_rule_remove(struct cvpn_endpoint *e, const struct prefix *dst, const
 RESULT cvpn_route_add(struct cvpn_endpoint *e, const struct cvpn_route *r, struct cvpn_verr *err);
 RESULT cvpn_route_remove(struct cvpn_endpoint *e, const struct prefix *dst, const char *target,
                          struct cvpn_verr *err);
-/* C3/A11: mark every active connection terminated (a change that resets connections);
- * returns how many. */
+/* C3/A11: mark every active connection terminated (CVPN_END_RESET: a change that resets
+ * connections); returns how many. */
 size_t cvpn_conns_terminate_all(struct cvpn_endpoint *e, int64_t now_ms);
+/* End one connection record (status terminated, end time, reason, message). */
+void cvpn_conn_end(struct cvpn_conn *c, int64_t now_ms, enum cvpn_conn_end why, const char *msg);
+struct cvpn_conn *cvpn_conn_find(struct cvpn_endpoint *e, const char *id);
+const char *cvpn_conn_end_str(enum cvpn_conn_end e);
 /* E5: add a connection record (the data plane calls this). */
 RESULT cvpn_conn_add(struct cvpn_endpoint *e, const struct cvpn_conn *c);
 /* Drop terminated connections older than CVPN_CONN_RETENTION_MS. */

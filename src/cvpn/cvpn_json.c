@@ -112,6 +112,10 @@ static void cvpn_json_subs(struct json_object *o, const struct cvpn_endpoint *e)
 		jset_str(j, "status", cvpn_conn_status_str(c->status));
 		jset_i64(j, "establishedMs", c->established_ms);
 		jset_i64(j, "endMs", c->end_ms);
+		if (c->end != CVPN_END_NONE)
+			jset_str(j, "endReason", cvpn_conn_end_str(c->end));
+		if (c->msg[0])
+			jset_str(j, "message", c->msg);
 		jset_i64(j, "ingressBytes", (int64_t)c->ingress_bytes);
 		jset_i64(j, "egressBytes", (int64_t)c->egress_bytes);
 		jset_i64(j, "ingressPackets", (int64_t)c->ingress_packets);
@@ -173,6 +177,12 @@ struct json_object *cvpn_endpoint_to_json(const struct cvpn_endpoint *e)
 		json_object_array_add(a, json_object_new_string(e->sg_ids[i]));
 	jset_str(o, "crl", e->crl_pem);
 	jset_i64(o, "crlMs", e->crl_ms);
+	if (e->listen_addr.family) {
+		char la[ADDR_STRLEN];
+
+		addr_format(&e->listen_addr, la);
+		jset_str(o, "listenAddress", la);
+	}
 	jset_tok(o, &e->tok);
 	cvpn_json_subs(o, e);
 	return o;
@@ -339,6 +349,17 @@ static enum cvpn_conn_status cvpn_conn_status_parse(const char *s)
 	return CVPN_CONN_TERMINATED;
 }
 
+static enum cvpn_conn_end cvpn_conn_end_parse(const char *s)
+{
+	static const enum cvpn_conn_end all[] = {CVPN_END_TERMINATED, CVPN_END_RESET,
+	                                         CVPN_END_GONE};
+
+	for (size_t i = 0; s && i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, cvpn_conn_end_str(all[i])) == 0)
+			return all[i];
+	return CVPN_END_NONE;
+}
+
 static RESULT cvpn_json_conns(struct json_object *o, struct cvpn_endpoint *e)
 {
 	struct json_object *arr, *j, *st;
@@ -361,6 +382,9 @@ static RESULT cvpn_json_conns(struct json_object *o, struct cvpn_endpoint *e)
 		c->status = cvpn_conn_status_parse(st ? json_object_get_string(st) : NULL);
 		c->established_ms = ji64(j, "establishedMs", 0);
 		c->end_ms = ji64(j, "endMs", 0);
+		st = jget(j, "endReason", json_type_string);
+		c->end = cvpn_conn_end_parse(st ? json_object_get_string(st) : NULL);
+		GUARD(jbuf(j, "message", c->msg, sizeof(c->msg)));
 		c->ingress_bytes = (uint64_t)ji64(j, "ingressBytes", 0);
 		c->egress_bytes = (uint64_t)ji64(j, "egressBytes", 0);
 		c->ingress_packets = (uint64_t)ji64(j, "ingressPackets", 0);
@@ -468,6 +492,9 @@ RESULT cvpn_endpoint_from_json(struct json_object *o, struct cvpn_endpoint *e)
 	GUARD(cvpn_json_lists(o, e));
 	GUARD(jstr(o, "crl", &e->crl_pem));
 	e->crl_ms = ji64(o, "crlMs", 0);
+	v = jget(o, "listenAddress", json_type_string);
+	if (v && addr_parse(json_object_get_string(v), &e->listen_addr) != E_OK)
+		return E_PARSE;
 	GUARD(jtok(o, &e->tok));
 	GUARD(cvpn_json_assocs(o, e));
 	GUARD(cvpn_json_rules(o, e));

@@ -272,11 +272,42 @@ size_t cvpn_conns_terminate_all(struct cvpn_endpoint *e, int64_t now_ms)
 
 	for (i = 0; i < e->n_conns; i++)
 		if (e->conns[i].status == CVPN_CONN_ACTIVE) {
-			e->conns[i].status = CVPN_CONN_TERMINATED;
-			e->conns[i].end_ms = now_ms;
+			cvpn_conn_end(&e->conns[i], now_ms, CVPN_END_RESET,
+			              "Connection reset by a change of the endpoint");
 			n++;
 		}
 	return n;
+}
+
+void cvpn_conn_end(struct cvpn_conn *c, int64_t now_ms, enum cvpn_conn_end why, const char *msg)
+{
+	c->status = CVPN_CONN_TERMINATED;
+	c->end_ms = now_ms;
+	c->end = why;
+	snprintf(c->msg, sizeof(c->msg), "%s", msg ? msg : "");
+}
+
+struct cvpn_conn *cvpn_conn_find(struct cvpn_endpoint *e, const char *id)
+{
+	for (size_t i = 0; i < e->n_conns; i++)
+		if (strcmp(e->conns[i].id, id) == 0)
+			return &e->conns[i];
+	return NULL;
+}
+
+const char *cvpn_conn_end_str(enum cvpn_conn_end e)
+{
+	switch (e) {
+	case CVPN_END_TERMINATED:
+		return "terminated";
+	case CVPN_END_RESET:
+		return "reset";
+	case CVPN_END_GONE:
+		return "gone";
+	case CVPN_END_NONE:
+		break;
+	}
+	return "none";
 }
 
 RESULT cvpn_assoc_remove(struct cvpn_endpoint *e, const char *id, int64_t now_ms,

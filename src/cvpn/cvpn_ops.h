@@ -20,6 +20,15 @@
 #define CVPN_T_SUBNET "subnet"
 #define CVPN_NOTFOUND "InvalidClientVpnEndpointId.NotFound"
 
+/* The store row <-> model (cvpn_store.c), without an API request: load by id (E_NOTFOUND
+ * when absent, purged or not an endpoint; E_PARSE for a bad document), parse a row already
+ * read (e is re-initialised), save (doc, state, ref1). Expired connection records are dropped
+ * on load. row must be released with store_res_fini, e with cvpn_endpoint_fini. */
+RESULT cvpn_store_load(struct store *st, const char *id, struct store_res *row,
+                       struct cvpn_endpoint *e);
+RESULT cvpn_store_parse(const struct store_res *row, struct cvpn_endpoint *e);
+RESULT cvpn_store_save(struct store *st, struct store_res *row, const struct cvpn_endpoint *e);
+
 /* Load an endpoint (CVPN_NOTFOUND when absent or purged). row is kept for cvpn_ops_save. */
 RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id, struct store_res *row,
                      struct cvpn_endpoint *e);

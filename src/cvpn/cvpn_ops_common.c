@@ -16,31 +16,12 @@
 RESULT cvpn_ops_load(struct api_req *rq, struct api_resp *rs, const char *id, struct store_res *row,
                      struct cvpn_endpoint *e)
 {
-	struct json_object *o;
-	result_t rc;
+	result_t rc = cvpn_store_load(rq->store, id, row, e);
 
-	memset(row, 0, sizeof(*row));
-	cvpn_endpoint_init(e);
-	rc = store_res_get(rq->store, id, row);
-	if (rc == E_NOTFOUND || (rc == E_OK && strcmp(row->type, CVPN_T_ENDPOINT) != 0)) {
-		if (rc == E_OK)
-			store_res_fini(row);
+	if (rc == E_NOTFOUND)
 		return api_error(rs, 400, CVPN_NOTFOUND,
 		                 "The Client VPN endpoint ID '%.64s' does not exist.", id);
-	}
-	GUARD(rc);
-	o = row->doc ? json_tokener_parse(row->doc) : NULL;
-	rc = cvpn_endpoint_from_json(o, e);
-	json_object_put(o);
-	if (rc == E_OK) /* the row state is the truth: timed transitions change only the row */
-		rc = cvpn_status_parse(row->state, &e->status);
-	if (rc != E_OK) {
-		store_res_fini(row);
-		cvpn_endpoint_fini(e);
-		return E_PARSE;
-	}
-	cvpn_conn_expire(e, store_now_ms());
-	return E_OK;
+	return rc;
 }
 
 void cvpn_op_init(struct cvpn_op *op)
@@ -92,21 +73,7 @@ RESULT cvpn_ops_load_param(struct api_req *rq, struct api_resp *rs, struct store
 
 RESULT cvpn_ops_save(struct api_req *rq, struct store_res *row, const struct cvpn_endpoint *e)
 {
-	struct json_object *o = cvpn_endpoint_to_json(e);
-	const char *s;
-	result_t rc;
-
-	if (!o)
-		return E_NOMEM;
-	/* No "\/" escapes: acm_cert_in_use looks for the ARN text in the document. */
-	s = json_object_to_json_string_ext(o,
-	                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = s ? store_res_set_doc(row, s) : E_NOMEM;
-	json_object_put(o);
-	GUARD(rc);
-	snprintf(row->state, sizeof(row->state), "%s", cvpn_status_str(e->status));
-	snprintf(row->ref1, sizeof(row->ref1), "%s", e->vpc_id);
-	return store_res_update(rq->store, row);
+	return cvpn_store_save(rq->store, row, e);
 }
 
 result_t cvpn_ops_fail(struct api_resp *rs, result_t rc, const struct cvpn_verr *err)

@@ -32,7 +32,11 @@ static void conn_xml(struct xml *x, const struct cvpn_endpoint *e, const struct 
 	xml_strf(x, "egressPackets", "%llu", (unsigned long long)c->egress_packets);
 	xml_str(x, "clientIp", c->client_ip);
 	xml_str(x, "commonName", c->common_name);
-	cvpn_ops_xml_status(x, "status", cvpn_conn_status_str(c->status));
+	xml_open(x, "status");
+	xml_str(x, "code", cvpn_conn_status_str(c->status));
+	if (c->msg[0])
+		xml_str(x, "message", c->msg);
+	xml_close(x);
 	if (c->end_ms) {
 		cvpn_ops_time(c->end_ms, t);
 		xml_str(x, "connectionEndTime", t);
@@ -80,9 +84,8 @@ static void conn_term_xml(struct xml *x, struct cvpn_conn *c, int64_t now)
 	cvpn_ops_xml_status(x, "previousStatus", cvpn_conn_status_str(c->status));
 	cvpn_ops_xml_status(x, "currentStatus", "terminating");
 	xml_close(x);
-	/* The data plane cuts the session when it reconciles; the record is final now. */
-	c->status = CVPN_CONN_TERMINATED;
-	c->end_ms = now;
+	/* The data plane cuts the session (HALT) when it reconciles after this request. */
+	cvpn_conn_end(c, now, CVPN_END_TERMINATED, "Connection terminated by request");
 }
 
 static RESULT conn_terminate(struct api_req *rq, struct api_resp *rs, struct cvpn_op *op)

@@ -53,6 +53,11 @@ struct ovpn_hooks {
 	/* Client -> network packet to dst: allowed? NULL = allow all. Called per packet. */
 	bool (*authorize)(void *arg, const struct ovpn_client_info *c, const struct addr *dst);
 	void (*connected)(void *arg, const struct ovpn_client_info *c);
+	/* Called once for every client `connected` announced, when it is gone (exit notify,
+	 * ping-restart, kill, session timeout, TCP close, replaced by a new session from the same
+	 * address), after it left ovpn_server_clients() and before its peer-id and address can
+	 * be given to another client. Not called by ovpn_server_free(). A hook may call
+	 * ovpn_server_client_kill/kill_all/clients, never ovpn_server_free(). */
 	void (*disconnected)(void *arg, const struct ovpn_client_info *c, const char *reason);
 };
 
@@ -81,7 +86,19 @@ struct ovpn_config {
 	uint32_t tun_mtu;
 	unsigned max_clients;
 	bool no_ekm; /* never use TLS-EKM: legacy TLS1-PRF keys (pre-2.6 peers, tests) */
+	/* Session timeout (client-vpn.md B13, like openvpn --session-timeout): a client is ended
+	 * this long after it got its address; 0 = never. session_restart: end it with RESTART
+	 * (the stock client reconnects: DisconnectOnSessionTimeout=false) instead of HALT. */
+	uint32_t session_timeout_sec;
+	bool session_restart;
 	struct ovpn_hooks hooks;
+};
+
+/* How a server-side end of a session reaches the stock client: HALT (it exits and does not
+ * reconnect) or RESTART (it reconnects at once, e.g. after a reset). */
+enum ovpn_kill_mode {
+	OVPN_KILL_HALT,
+	OVPN_KILL_RESTART,
 };
 
 /* Port 1194/udp, data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305, reneg-sec 3600,
@@ -97,10 +114,32 @@ void ovpn_server_free(struct ovpn_server *srv);
 uint16_t ovpn_server_port(const struct ovpn_server *srv);
 const char *ovpn_server_tun_name(const struct ovpn_server *srv);
 
-/* Snapshot of connected clients; returns how many were written (at most cap). */
+/* Snapshot of connected clients (from the connected hook until the disconnected hook, so a
+ * killed client is listed during its grace time); returns how many were written (<= cap). */
 size_t ovpn_server_clients(const struct ovpn_server *srv, struct ovpn_client_info *out, size_t cap);
-/* Terminate a client: "HALT,<reason>" over the control channel (the stock client exits and
- * does not reconnect), state freed 3 s later (retransmissions). E_NOTFOUND if unknown. */
-RESULT ovpn_server_client_kill(struct ovpn_server *srv, uint32_t peer_id, const char *reason);
+/* Terminate a client: "HALT,<reason>" or "RESTART,<reason>" over the control channel, state
+ * freed 3 s later (retransmissions); the disconnected hook runs then, with this reason (also
+ * when the client's EXIT or TCP close comes first). Without a usable control channel yet (a
+ * handshake in progress) the session just ends. Killing a client already being ended does
+ * nothing (E_OK). Non-printable characters in reason are sent as '?'. E_NOTFOUND if unknown. */
+RESULT ovpn_server_client_kill(struct ovpn_server *srv, uint32_t peer_id, enum ovpn_kill_mode how,
+                               const char *reason);
+/* Every client, as above (client-vpn.md C3 "resets connections"), sessions still in their
+ * handshake included. Returns how many connected clients (announced by the hook and not
+ * already being ended) it ended. */
+size_t ovpn_server_kill_all(struct ovpn_server *srv, enum ovpn_kill_mode how, const char *reason);
+/* Apply a new configuration without dropping anyone: new TLS material (cert, key, CA, CRL)
+ * for handshakes from now on, and new pushed options, ciphers, timers and session timeout
+ * for clients that connect from now on. proto, listen_addr, port, client_cidr, tun_name,
+ * tun_mtu and max_clients must be unchanged (E_INVAL; port 0 / tun_name "" / max_clients 0
+ * also match what new() made of them); a bad data-ciphers list or missing cert/key/CA path
+ * is E_INVAL too. On E_OVPN_TLS (unreadable/mismatched material) and on every other error the
+ * old configuration stays whole. The *_path strings are read only inside this call; the hooks
+ * stay those given to ovpn_server_new() (cfg->hooks is ignored). Connected clients are left
+ * alone: reset them with ovpn_server_kill_all() if the change calls for it. Exception: the
+ * tls-crypt key (on/off or a new key) wraps every control packet, so it changes for
+ * connected clients at once too; their control channel (renegotiation, EXIT) fails until
+ * they reconnect: reset them with kill_all(RESTART) after changing it. */
+RESULT ovpn_server_reconfigure(struct ovpn_server *srv, const struct ovpn_config *cfg);
 
 #endif

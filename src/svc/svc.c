@@ -199,14 +199,18 @@ static void on_poll(struct ev_timer *tm)
 	ev_timer_arm(s->cfg.loop, tm, SVC_POLL_MS);
 }
 
-static void on_api_change(void *arg, const char *action)
+void svc_api_changed(struct svc *s, const char *action)
 {
-	struct svc *s = arg;
 	result_t rc = svc_sync(s);
 
 	if (rc != E_OK)
 		log_warn("svc", "after %s: tunnels not reconciled: %s", action, err_msg(rc));
 	svc_poll(s);
+}
+
+static void on_api_change(void *arg, const char *action)
+{
+	svc_api_changed(arg, action);
 }
 
 RESULT svc_new(const struct svc_config *cfg, struct svc **out)

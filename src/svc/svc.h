@@ -60,6 +60,9 @@ void svc_free(struct svc *s);
 
 /* Reconcile the engine with file + store now. E_NOMEM (then nothing changed). */
 RESULT svc_sync(struct svc *s);
+/* What the change callback does (for a caller that owns the callback: cfg.api NULL):
+ * svc_sync, then svc_poll. */
+void svc_api_changed(struct svc *s, const char *action);
 /* Report the API tunnels' status changes to the store now. Returns how many were written. */
 size_t svc_poll(struct svc *s);
 
