@@ -111,11 +111,13 @@ struct rec_gone {
 	const char *conn_id;
 	const struct ovpn_client_info *c;
 	const char *reason;
+	struct cvpn_conn final; /* the record as ended, for the connection log */
+	char cn[OVPN_CN_LEN + 1];
 };
 
 static bool rec_end(void *arg, struct cvpn_endpoint *e)
 {
-	const struct rec_gone *g = arg;
+	struct rec_gone *g = arg;
 	struct cvpn_conn *r = cvpn_conn_find(e, g->conn_id);
 	uint64_t v[4];
 
@@ -127,6 +129,10 @@ static bool rec_end(void *arg, struct cvpn_endpoint *e)
 	}
 	if (r->status == CVPN_CONN_ACTIVE)
 		cvpn_conn_end(r, store_now_ms(), CVPN_END_GONE, g->reason);
+	g->final = *r;
+	snprintf(g->cn, sizeof(g->cn), "%s", r->common_name ? r->common_name : "");
+	g->final.common_name = g->cn;
+	g->final.username = NULL;
 	return true;
 }
 
@@ -199,6 +205,7 @@ static void on_connected(void *arg, const struct ovpn_client_info *c)
 		        c->common_name, err_msg(rc));
 		return;
 	}
+	cvpn_connlog_write(v->s->cfg.data_dir, &v->ep, &r, c, r.established_ms);
 	p = &v->peers[v->npeers++];
 	memset(p, 0, sizeof(*p));
 	p->peer_id = c->peer_id;
@@ -221,6 +228,7 @@ static void on_disconnected(void *arg, const struct ovpn_client_info *c, const c
 
 	if (!p)
 		return;
+	memset(&g, 0, sizeof(g));
 	g.conn_id = p->conn_id;
 	g.c = c;
 	g.reason = reason;
@@ -228,6 +236,8 @@ static void on_disconnected(void *arg, const struct ovpn_client_info *c, const c
 	if (rc != E_OK && rc != E_NOTFOUND)
 		log_warn("cvpn", "%s: end of %s not recorded: %s", v->ep_id, p->conn_id,
 		         err_msg(rc));
+	if (rc == E_OK && g.final.id[0])
+		cvpn_connlog_write(v->s->cfg.data_dir, &v->ep, &g.final, c, store_now_ms());
 	log_info("cvpn", "%s: %s CN=%s ended: %s", v->ep_id, p->conn_id, c->common_name, reason);
 	*p = v->peers[--v->npeers];
 }
@@ -384,6 +394,13 @@ static result_t srv_start(struct svc_cvpn *s, struct cvpn_endpoint *e, struct ov
 	cvpn_endpoint_init(&v->ep);
 	ev_timer_init(&v->retire, on_retired, v);
 	oc->hooks = (struct ovpn_hooks){v, on_authorize, on_connected, on_disconnected};
+	/* A retiring server of this endpoint (its port changed) holds the TUN name: its clients
+	 * have their RESTART already; it goes now. */
+	for (struct cvpn_srv *o = s->srvs, *next; o; o = next) {
+		next = o->next;
+		if (o->retiring && strcmp(o->ep_id, e->id) == 0)
+			srv_free(o, "Endpoint moved to another port");
+	}
 	rc = cvpn_files_write(s->cfg.data_dir, e->id, m, &f, oc);
 	if (rc == E_OK) {
 		rc = ovpn_server_new(s->cfg.loop, oc, &v->srv);

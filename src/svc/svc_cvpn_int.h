@@ -26,6 +26,12 @@ struct cvpn_nat {
 /* Replace the table with these rules (none: remove it). E_SYSTEM (logged). */
 RESULT cvpn_nat_apply(const struct cvpn_nat *v, size_t n);
 
+/* Connection logging (svc_cvpn_log.c): when e has logging enabled, append r's E7 entry to
+ * DATA_DIR/logs/<group>/<stream or endpoint id>. Failures are logged, not returned. */
+void cvpn_connlog_write(const char *data_dir, const struct cvpn_endpoint *e,
+                        const struct cvpn_conn *r, const struct ovpn_client_info *c,
+                        int64_t now_ms);
+
 /* Warn when IPv4 forwarding is off. */
 void cvpn_forwarding_check(void);
 
