@@ -283,6 +283,11 @@ void cvpn_conn_expire(struct cvpn_endpoint *e, int64_t now_ms);
 bool cvpn_rules_allow(const struct cvpn_endpoint *e, const struct addr *dst,
                       const char *const *groups, size_t n_groups);
 
+/* The data plane's decision for a client packet to dst (E2 + E3): an endpoint route covers
+ * dst (routes through a disassociated subnet are already gone) and the rules allow it. */
+bool cvpn_forward_allowed(const struct cvpn_endpoint *e, const struct addr *dst,
+                          const char *const *groups, size_t n_groups);
+
 /* Transitional state of a sub-resource from its age (pending_ms after creation it is done). */
 const char *cvpn_assoc_state(const struct cvpn_assoc *a, int64_t now_ms, uint64_t pending_ms);
 const char *cvpn_rule_state(const struct cvpn_rule *r, int64_t now_ms, uint64_t pending_ms);

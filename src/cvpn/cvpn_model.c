@@ -439,6 +439,16 @@ bool cvpn_rules_allow(const struct cvpn_endpoint *e, const struct addr *dst,
 	return allow;
 }
 
+bool cvpn_forward_allowed(const struct cvpn_endpoint *e, const struct addr *dst,
+                          const char *const *groups, size_t n_groups)
+{
+	bool routed = false;
+
+	for (size_t i = 0; i < e->n_routes && !routed; i++)
+		routed = prefix_contains(&e->routes[i].dst, dst);
+	return routed && cvpn_rules_allow(e, dst, groups, n_groups);
+}
+
 /* ---- routes (E2) ---- */
 
 RESULT cvpn_route_add(struct cvpn_endpoint *e, const struct cvpn_route *r, struct cvpn_verr *err)

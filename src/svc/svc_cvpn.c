@@ -158,19 +158,14 @@ static struct cvpn_peer *peer_find(struct cvpn_srv *v, uint32_t peer_id)
 	return NULL;
 }
 
-/* E2 + E3: an endpoint route must cover dst, and the rules must allow it. Certificate
- * authentication carries no groups, so only "all groups" rules can match. */
+/* E2 + E3 (cvpn_forward_allowed). Certificate authentication carries no groups, so only
+ * "all groups" rules can match. */
 static bool on_authorize(void *arg, const struct ovpn_client_info *c, const struct addr *dst)
 {
 	struct cvpn_srv *v = arg;
-	bool routed = false;
 
 	(void)c;
-	if (v->retiring)
-		return false;
-	for (size_t i = 0; i < v->ep.n_routes && !routed; i++)
-		routed = prefix_contains(&v->ep.routes[i].dst, dst);
-	return routed && cvpn_rules_allow(&v->ep, dst, NULL, 0);
+	return !v->retiring && cvpn_forward_allowed(&v->ep, dst, NULL, 0);
 }
 
 static void on_connected(void *arg, const struct ovpn_client_info *c)
@@ -181,6 +176,12 @@ static void on_connected(void *arg, const struct ovpn_client_info *c)
 	struct rec_new n = {&r};
 	result_t rc;
 
+	if (v->retiring) { /* its endpoint stopped serving: no new sessions (A11) */
+		if (ovpn_server_client_kill(v->srv, c->peer_id, OVPN_KILL_HALT,
+		                            "The Client VPN endpoint is not available") != E_OK)
+			log_debug("cvpn", "%s: peer %u already gone", v->ep_id, c->peer_id);
+		return;
+	}
 	if (v->npeers == v->cap) {
 		size_t cap = v->cap ? 2 * v->cap : 8;
 		struct cvpn_peer *np = realloc(v->peers, cap * sizeof(*np));
@@ -696,6 +697,19 @@ static bool rec_count(void *arg, struct cvpn_endpoint *e)
 	return rc->written > 0;
 }
 
+static bool counters_changed(struct cvpn_srv *v, const struct ovpn_client_info *ci, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cvpn_peer *p = peer_find(v, ci[i].peer_id);
+		uint64_t now[4];
+
+		counters_of(&ci[i], now);
+		if (p && memcmp(now, p->seen, sizeof(now)) != 0)
+			return true;
+	}
+	return false;
+}
+
 size_t svc_cvpn_poll(struct svc_cvpn *s)
 {
 	size_t total = 0;
@@ -711,7 +725,7 @@ size_t svc_cvpn_poll(struct svc_cvpn *s)
 			continue;
 		rc.ci = ci;
 		rc.n = ovpn_server_clients(v->srv, ci, v->npeers);
-		if (rec_update(s, v->ep_id, rec_count, &rc) == E_OK)
+		if (counters_changed(v, ci, rc.n) && rec_update(s, v->ep_id, rec_count, &rc) == E_OK)
 			total += rc.written;
 		free(ci);
 	}

@@ -462,6 +462,61 @@ TEST(cvpn_routes)
 	cvpn_endpoint_fini(&e);
 }
 
+TEST(cvpn_forwarding_decision)
+{
+	/* E2 + E3: a route must cover the destination and a rule must allow it */
+	struct cvpn_endpoint e;
+	struct cvpn_assoc a;
+	struct cvpn_rule r;
+	struct cvpn_route rt;
+	struct cvpn_verr err;
+	struct addr in_vpc, outside, other_client;
+	size_t cut;
+
+	ep_fixture(&e);
+	CHECK_OK(addr_parse("10.0.1.5", &in_vpc));
+	CHECK_OK(addr_parse("192.0.2.7", &outside));
+	CHECK_OK(addr_parse("172.16.0.9", &other_client));
+	rule_fixture(&r, "0.0.0.0/0", NULL);
+	CHECK_OK(cvpn_rule_add(&e, &r, &err));
+	CHECK(!cvpn_forward_allowed(&e, &in_vpc, NULL, 0)); /* authorized, but no route yet */
+	assoc_fixture(&a, "cvpn-assoc-01", "subnet-1", "us-east-1a", "10.0.1.0/24", "10.0.0.0/16");
+	CHECK_OK(cvpn_assoc_add(&e, &a, &err)); /* adds the VPC route */
+	CHECK(cvpn_forward_allowed(&e, &in_vpc, NULL, 0));
+	CHECK(!cvpn_forward_allowed(&e, &outside, NULL, 0)); /* no route to the internet */
+	CHECK(!cvpn_forward_allowed(&e, &other_client, NULL, 0)); /* no client-to-client route */
+	memset(&rt, 0, sizeof(rt));
+	rt.dst = e.client_cidr;
+	snprintf(rt.target_subnet, sizeof(rt.target_subnet), "local");
+	CHECK_OK(cvpn_route_add(&e, &rt, &err));
+	CHECK(cvpn_forward_allowed(&e, &other_client, NULL, 0));
+	CHECK_OK(prefix_parse("0.0.0.0/0", false, &rt.dst));
+	snprintf(rt.target_subnet, sizeof(rt.target_subnet), "subnet-1");
+	CHECK_OK(cvpn_route_add(&e, &rt, &err));
+	CHECK(cvpn_forward_allowed(&e, &outside, NULL, 0));
+	/* the rule is what allows: revoke it and nothing passes, routes or not */
+	CHECK_OK(cvpn_rule_remove(&e, &r.dst, NULL, true, &err));
+	CHECK(!cvpn_forward_allowed(&e, &in_vpc, NULL, 0));
+	CHECK(!cvpn_forward_allowed(&e, &outside, NULL, 0));
+	/* a group rule does not match a client without groups */
+	rule_fixture(&r, "10.0.0.0/16", "engineering");
+	CHECK_OK(cvpn_rule_add(&e, &r, &err));
+	CHECK(!cvpn_forward_allowed(&e, &in_vpc, NULL, 0));
+	{
+		const char *g[] = {"engineering"};
+
+		CHECK(cvpn_forward_allowed(&e, &in_vpc, g, 1));
+	}
+	/* disassociating the subnet takes its routes: nothing through it any more */
+	CHECK_OK(cvpn_assoc_remove(&e, "cvpn-assoc-01", 1, &cut, &err));
+	{
+		const char *g[] = {"engineering"};
+
+		CHECK(!cvpn_forward_allowed(&e, &in_vpc, g, 1));
+	}
+	cvpn_endpoint_fini(&e);
+}
+
 TEST(cvpn_states_from_age)
 {
 	struct cvpn_assoc a;
