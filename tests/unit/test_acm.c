@@ -1,8 +1,7 @@
 /*
  * test_acm.c - the certificate store: OpenSSL validation of imports (negative case per
  * error), ARN handling, rows in a real store (temp dir), and the ACM JSON protocol.
- * Fixtures: a P-256 CA, a server certificate it signed (serial 0x1234, SAN vpn.example.test)
- * with its key, and an unrelated key (made with the openssl command line).
+ * Fixtures: fx_acm.h.
  */
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -14,47 +13,10 @@
 #include "lib/buf.h"
 #include "store/store.h"
 #include "test.h"
+#include "fx_acm.h"
 
 #define REGION "us-east-1"
 #define ACCOUNT "123456789012"
-
-static const char FX_CA[] = "-----BEGIN CERTIFICATE-----\n"
-                            "MIIBeDCCAR+gAwIBAgIUdc+1zP64x2JRdaUj+qj2j4y/ddIwCgYIKoZIzj0EAwIw\n"
-                            "EjEQMA4GA1UEAwwHVGVzdCBDQTAeFw0yNjExMjQxMjE1NTJaFw0zNjExMjExMjE1\n"
-                            "NTJaMBIxEDAOBgNVBAMMB1Rlc3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC\n"
-                            "AAT5ifTLYSVI/C4T8Xztd/IZt20xUpOGnSD3aiaorxJgd0VDUnOQSlsfZ7Mz3GfA\n"
-                            "4EQC9HLncowdRh/1OmAi/Xcqo1MwUTAdBgNVHQ4EFgQUJMyL7Pk5xqaNKnojgDgH\n"
-                            "H8pqQ58wHwYDVR0jBBgwFoAUJMyL7Pk5xqaNKnojgDgHH8pqQ58wDwYDVR0TAQH/\n"
-                            "BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiAk/ZbBC82x3bEXy/VB40qpiYwjRXMV\n"
-                            "jtXi+7aYkNCztgIgPBOlln/3mD00YLlK3gkKZKRMQ64Cr6ePBrDn8262rvw=\n"
-                            "-----END CERTIFICATE-----\n";
-
-static const char FX_SRV_CRT[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBfTCCASKgAwIBAgICEjQwCgYIKoZIzj0EAwIwEjEQMA4GA1UEAwwHVGVzdCBD\n"
-    "QTAeFw0yNjExMjQxMjE1NTJaFw0zNjExMjExMjE1NTJaMBsxGTAXBgNVBAMMEHZw\n"
-    "bi5leGFtcGxlLnRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAS0eqev0ix7\n"
-    "EBO6ib8hAsFN8FE5YkWQlW9EsOwmB9bKQIM5DQZlO5+d1iQSYjp3CDJ4nvMHDYAJ\n"
-    "Lv6LRLuW61Zeo18wXTAbBgNVHREEFDASghB2cG4uZXhhbXBsZS50ZXN0MB0GA1Ud\n"
-    "DgQWBBQ6ZgK7PyO/lfUCdgCIUjFfYrHB6jAfBgNVHSMEGDAWgBQkzIvs+TnGpo0q\n"
-    "eiOAOAcfympDnzAKBggqhkjOPQQDAgNJADBGAiEAjXRbRFKvzlFItXBHas1JeM90\n"
-    "mpIFAN8I+24CPnjSB1YCIQDJjMQXIV4U8EjWBTSJcFEezQsui1xpP2v/JdNdp6GI\n"
-    "Dw==\n"
-    "-----END CERTIFICATE-----\n";
-
-static const char FX_SRV_KEY[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgXJ1obwhxqy93HeLH\n"
-    "DD67LRlOKHSRUsjS+TQoKe6yuEGhRANCAAS0eqev0ix7EBO6ib8hAsFN8FE5YkWQ\n"
-    "lW9EsOwmB9bKQIM5DQZlO5+d1iQSYjp3CDJ4nvMHDYAJLv6LRLuW61Ze\n"
-    "-----END PRIVATE KEY-----\n";
-
-static const char FX_OTHER_KEY[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg0DbZyJHm2CG7T3mo\n"
-    "VEnHMCI9uDAAhIsDG1wX0gSCyG+hRANCAAQ0xBDHQJ73pa8L+ZkdwxWmpoeNWUOL\n"
-    "lTlUAA1lz6f9BYDnppYNAZCY0rnzfvq8KW0yIrKxSSD9agkSpXs6Pc4o\n"
-    "-----END PRIVATE KEY-----\n";
 
 #define L(s) (sizeof(s) - 1)
 
@@ -226,7 +188,13 @@ TEST(acm_json_protocol)
 	CHECK_EQ(acm_call(st, "ImportCertificate", "{not json", &o), 400);
 	CHECK_STR(jget(o, "__type"), "SerializationException");
 	json_object_put(o);
+	/* ACM's default lists RSA_1024/RSA_2048 only: the P-256 certificate needs keyTypes */
 	CHECK_EQ(acm_call(st, "ListCertificates", "{}", &o), 200);
+	CHECK_EQ(json_object_array_length(json_object_object_get(o, "CertificateSummaryList")), 0);
+	json_object_put(o);
+	CHECK_EQ(acm_call(st, "ListCertificates",
+	                  "{\"Includes\":{\"keyTypes\":[\"EC_prime256v1\"]}}", &o),
+	         200);
 	c = json_object_object_get(o, "CertificateSummaryList");
 	CHECK_EQ(json_object_array_length(c), 1);
 	CHECK_STR(jget(json_object_array_get_idx(c, 0), "DomainName"), "vpn.example.test");
@@ -260,6 +228,80 @@ TEST(acm_json_protocol)
 	free(bk);
 	free(bh);
 	free(bo);
+	acm_store_done(st, dir);
+}
+
+/* ListCertificates: MaxItems/NextToken pages cover the list once, in order; bad members. */
+TEST(acm_list_paging)
+{
+	static const struct {
+		const char *body;
+		unsigned status;
+		const char *type;
+	} bad[] = {
+	    {"{\"MaxItems\":0}", 400, "ValidationException"},
+	    {"{\"MaxItems\":1001}", 400, "ValidationException"},
+	    {"{\"MaxItems\":\"1\"}", 400, "SerializationException"},
+	    {"{\"NextToken\":\"\"}", 400, "ValidationException"},
+	    {"{\"NextToken\":\"gh1zz\"}", 400, "InvalidArgsException"},
+	    {"{\"NextToken\":\"gh1\"}", 400, "InvalidArgsException"},
+	    {"{\"NextToken\":\"gh16123\"}", 400, "InvalidArgsException"}, /* "a#": no kind */
+	    {"{\"NextToken\":7}", 400, "SerializationException"},
+	    {"{\"CertificateStatuses\":[\"NOPE\"]}", 400, "ValidationException"},
+	    {"{\"CertificateStatuses\":[1]}", 400, "SerializationException"},
+	    {"{\"Includes\":[]}", 400, "SerializationException"},
+	    {"{\"Includes\":{\"keyTypes\":[\"RSA_9\"]}}", 400, "ValidationException"},
+	    {"{\"Includes\":{\"extendedKeyUsage\":[\"X\"]}}", 400, "ValidationException"},
+	    {"{\"Includes\":{\"exportOption\":\"MAYBE\"}}", 400, "ValidationException"},
+	    {"{\"Includes\":{\"managedBy\":\"ME\"}}", 400, "ValidationException"},
+	    {"{\"SortBy\":\"NAME\"}", 400, "ValidationException"},
+	    {"{\"SortOrder\":\"UP\"}", 400, "ValidationException"},
+	    {"{\"MaxItems\":1000,\"CertificateStatuses\":[]}", 200, NULL},
+	};
+	char dir[64], body[512], seen[5][ACM_ARN_MAX], err[256];
+	struct store *st = acm_store(dir, sizeof(dir));
+	struct json_object *o = NULL, *l;
+	const char *tok = NULL;
+	struct acm_cert c;
+	size_t i, n = 0, pages = 0;
+
+	CHECK(st != NULL);
+	CHECK_OK(store_begin(st));
+	for (i = 0; i < 5; i++) {
+		CHECK_OK(acm_cert_parse(FX_SRV_CRT, L(FX_SRV_CRT), FX_SRV_KEY, L(FX_SRV_KEY), NULL,
+		                        0, &c, err, sizeof(err)));
+		acm_new_id(c.id);
+		CHECK_OK(acm_cert_put(st, &c));
+		acm_cert_fini(&c);
+	}
+	CHECK_OK(store_commit(st));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(acm_call(st, "ListCertificates", bad[i].body, &o), bad[i].status);
+		if (bad[i].type)
+			CHECK_STR(jget(o, "__type"), bad[i].type);
+		json_object_put(o);
+	}
+	o = NULL;
+	do { /* pages of 2 over 5 EC certificates: 2, 2, 1 */
+		snprintf(body, sizeof(body),
+		         "{\"MaxItems\":2,\"Includes\":{\"keyTypes\":[\"EC_prime256v1\"]}%s%s%s}",
+		         tok ? ",\"NextToken\":\"" : "", tok ? tok : "", tok ? "\"" : "");
+		json_object_put(o);
+		CHECK_EQ(acm_call(st, "ListCertificates", body, &o), 200);
+		l = json_object_object_get(o, "CertificateSummaryList");
+		CHECK(json_object_array_length(l) == (pages < 2 ? 2u : 1u));
+		for (i = 0; i < json_object_array_length(l) && n < 5; i++, n++) {
+			snprintf(seen[n], sizeof(seen[n]), "%s",
+			         jget(json_object_array_get_idx(l, i), "CertificateArn"));
+			CHECK(n == 0 ||
+			      strcmp(seen[n - 1], seen[n]) < 0); /* id order, no repeats */
+		}
+		tok = json_object_object_get(o, "NextToken") ? jget(o, "NextToken") : NULL;
+		pages++;
+	} while (tok && pages < 10);
+	json_object_put(o);
+	CHECK_EQ(pages, 3);
+	CHECK_EQ(n, 5);
 	acm_store_done(st, dir);
 }
 
