@@ -118,10 +118,10 @@ const char *ovpn_server_tun_name(const struct ovpn_server *srv);
  * killed client is listed during its grace time); returns how many were written (<= cap). */
 size_t ovpn_server_clients(const struct ovpn_server *srv, struct ovpn_client_info *out, size_t cap);
 /* Terminate a client: "HALT,<reason>" or "RESTART,<reason>" over the control channel, state
- * freed 3 s later (retransmissions); the disconnected hook runs then, with this reason (also
- * when the client's EXIT or TCP close comes first). Without a usable control channel yet (a
- * handshake in progress) the session just ends. Killing a client already being ended does
- * nothing (E_OK). Non-printable characters in reason are sent as '?'. E_NOTFOUND if unknown. */
+ * freed 3 s later (retransmissions); the disconnected hook runs then (never inside this
+ * call), with this reason (also when the client's EXIT or TCP close comes first). Without a
+ * usable control channel yet (a handshake in progress) the session just ends. Non-printable
+ * characters in reason are sent as '?'. E_NOTFOUND if unknown or already being ended. */
 RESULT ovpn_server_client_kill(struct ovpn_server *srv, uint32_t peer_id, enum ovpn_kill_mode how,
                                const char *reason);
 /* Every client, as above (client-vpn.md C3 "resets connections"), sessions still in their
@@ -136,7 +136,9 @@ size_t ovpn_server_kill_all(struct ovpn_server *srv, enum ovpn_kill_mode how, co
  * is E_INVAL too. On E_OVPN_TLS (unreadable/mismatched material) and on every other error the
  * old configuration stays whole. The *_path strings are read only inside this call; the hooks
  * stay those given to ovpn_server_new() (cfg->hooks is ignored). Connected clients are left
- * alone: reset them with ovpn_server_kill_all() if the change calls for it. Exception: the
+ * alone: reset them with ovpn_server_kill_all() if the change calls for it. Their later
+ * renegotiations are TLS handshakes too and use the new material (as in openvpn, a client
+ * revoked by a new CRL fails its next renegotiation and cannot come back). Exception: the
  * tls-crypt key (on/off or a new key) wraps every control packet, so it changes for
  * connected clients at once too; their control channel (renegotiation, EXIT) fails until
  * they reconnect: reset them with kill_all(RESTART) after changing it. */

@@ -73,6 +73,7 @@ RESULT ovpn_client_new(struct ovpn_server *srv, const struct sockaddr *sa, sockl
 	if (!c)
 		return E_NOMEM;
 	c->srv = srv;
+	c->prof = ovpn_profile_ref(srv->prof);
 	memcpy(&c->sa, sa, salen);
 	c->salen = salen;
 	c->conn = conn;
@@ -85,6 +86,7 @@ RESULT ovpn_client_new(struct ovpn_server *srv, const struct sockaddr *sa, sockl
 	ev_timer_init(&c->timer, ovpn_client_timer_cb, c);
 	struct ovpn_ks *ks = ovpn_ks_alloc(c, 0, OVPN_P_CONTROL_HARD_RESET_SERVER_V2);
 	if (!ks) {
+		ovpn_profile_unref(c->prof);
 		free(c);
 		return E_NOMEM;
 	}
@@ -101,6 +103,7 @@ void ovpn_client_free(struct ovpn_client *c)
 	ev_timer_cancel(c->srv->loop, &c->timer);
 	for (unsigned i = 0; i < OVPN_KS_N; i++)
 		ovpn_ks_fini(&c->ks[i]);
+	ovpn_profile_unref(c->prof);
 	secret_wipe(c, sizeof(*c));
 	free(c);
 }
@@ -135,6 +138,10 @@ void ovpn_client_kill(struct ovpn_client *c, const char *reason)
 {
 	if (c->dead)
 		return;
+	/* A session the server is already ending keeps that reason (the client's EXIT or its
+	 * TCP close after a HALT is the consequence, not the cause). */
+	if (c->kill_at_ms)
+		reason = c->kill_reason;
 	c->dead = true;
 	snprintf(c->dead_reason, sizeof(c->dead_reason), "%s", reason);
 	ovpn_client_event(c, "ovpn.disconnect", reason);
@@ -148,6 +155,35 @@ void ovpn_client_kill_later(struct ovpn_client *c, const char *reason)
 		return;
 	c->kill_at_ms = clock_mono_ms() + OVPN_KILL_GRACE_MS;
 	snprintf(c->kill_reason, sizeof(c->kill_reason), "%s", reason);
+}
+
+void ovpn_client_end(struct ovpn_client *c, enum ovpn_kill_mode how, const char *reason)
+{
+	char msg[128];
+	size_t n;
+
+	if (c->dead || c->kill_at_ms)
+		return;
+	if (!reason)
+		reason = "";
+	/* openvpn-protocol.md 4: HALT makes the stock client exit (SIGTERM), RESTART makes it
+	 * reconnect by itself (SIGUSR1). A reason starting with '[' would be read as flags. */
+	n = (size_t)snprintf(msg, sizeof(msg), "%s%s%s",
+	                     how == OVPN_KILL_RESTART ? "RESTART" : "HALT", reason[0] ? "," : "",
+	                     reason[0] == '[' ? reason + 1 : reason);
+	/* The client drops a control message holding any non-printable character. */
+	for (size_t i = 0; i < n && i < sizeof(msg) - 1; i++) {
+		if (msg[i] < 0x20 || msg[i] > 0x7e)
+			msg[i] = '?';
+	}
+	if (ovpn_client_ctl_msg_send(c, msg) != E_OK) {
+		ovpn_client_kill(c, reason); /* no control channel up: nothing to tell */
+		return;
+	}
+	log_info("ovpn", "peer %u CN=%s: sent %s", c->info.peer_id, c->info.common_name, msg);
+	ovpn_client_kill_later(c, reason);
+	ovpn_client_flush(c);
+	ovpn_client_schedule(c);
 }
 
 /* --- sending control packets ------------------------------------------------------------- */
@@ -211,9 +247,9 @@ static void ovpn_ks_maybe_activate(struct ovpn_client *c, struct ovpn_ks *ks, ui
 		return;
 	ks->state = OVPN_KS_ACTIVE;
 	if (c->send_ks && c->send_ks != ks) {
-		c->send_ks->expire_ms = now + (uint64_t)c->srv->cfg.tran_window_sec * 1000;
+		c->send_ks->expire_ms = now + (uint64_t)c->prof->cfg.tran_window_sec * 1000;
 		log_info("ovpn", "peer %u: key %u active, key %u kept for %u s", c->info.peer_id,
-		         ks->key_id, c->send_ks->key_id, c->srv->cfg.tran_window_sec);
+		         ks->key_id, c->send_ks->key_id, c->prof->cfg.tran_window_sec);
 	}
 	c->send_ks = ks;
 	c->key_since_ms = now;
@@ -424,7 +460,7 @@ static void ovpn_client_reneg_start(struct ovpn_client *c)
 
 static bool ovpn_client_reneg_due(const struct ovpn_client *c, uint64_t now)
 {
-	const struct ovpn_config *cfg = &c->srv->cfg;
+	const struct ovpn_config *cfg = &c->prof->cfg;
 
 	if (!c->send_ks)
 		return false;
@@ -439,7 +475,7 @@ static bool ovpn_client_reneg_due(const struct ovpn_client *c, uint64_t now)
 
 static void ovpn_client_ks_timers(struct ovpn_client *c, uint64_t now)
 {
-	uint64_t hand = (uint64_t)c->srv->cfg.hand_window_sec * 1000;
+	uint64_t hand = (uint64_t)c->prof->cfg.hand_window_sec * 1000;
 
 	for (unsigned i = 0; i < OVPN_KS_N && !c->dead; i++) {
 		struct ovpn_ks *ks = &c->ks[i];
@@ -458,7 +494,7 @@ static void ovpn_client_ks_timers(struct ovpn_client *c, uint64_t now)
 
 static void ovpn_client_tick(struct ovpn_client *c, uint64_t now)
 {
-	const struct ovpn_config *cfg = &c->srv->cfg;
+	const struct ovpn_config *cfg = &c->prof->cfg;
 
 	if (c->kill_at_ms && now >= c->kill_at_ms)
 		ovpn_client_kill(c, c->kill_reason);
@@ -468,6 +504,14 @@ static void ovpn_client_tick(struct ovpn_client *c, uint64_t now)
 	if (cfg->ping_restart_sec && now - c->last_rx_ms > (uint64_t)cfg->ping_restart_sec * 1000) {
 		ovpn_client_kill(c, "ping-restart: nothing received");
 		return;
+	}
+	/* session-timeout: counted from the moment the client got its address. */
+	if (c->pushed && cfg->session_timeout_sec && !c->kill_at_ms &&
+	    now - c->info.connected_ms >= (uint64_t)cfg->session_timeout_sec * 1000) {
+		ovpn_client_end(c, cfg->session_restart ? OVPN_KILL_RESTART : OVPN_KILL_HALT,
+		                "session timeout");
+		if (c->dead)
+			return;
 	}
 	if (c->pushed && cfg->ping_sec && now - c->last_tx_ms >= (uint64_t)cfg->ping_sec * 1000)
 		ovpn_client_data_out(c, ovpn_ping_magic, sizeof(ovpn_ping_magic));

@@ -4,6 +4,7 @@
  *   ovpn_server.c  sockets, stateless cookie handshake, dispatch, TUN forwarding
  *   ovpn_client.c  per-client control channel: key states, TLS, key-method 2, push, timers
  *   ovpn_tls.c     SSL_CTX and the memory-BIO TLS pump
+ *   ovpn_admin.c   kill, kill-all, reconfigure; the per-client configuration (profile)
  *
  * All on the event loop's thread.
  */
@@ -57,6 +58,50 @@ struct ovpn_ks {
 	uint64_t expire_ms; /* lame duck: dropped at this time (0 = not a lame duck) */
 };
 
+/* What a client keeps from the configuration it connected under: pushed options, ciphers,
+ * timers, session timeout. ovpn_server_reconfigure() makes a new one for later clients; the
+ * server holds the current one and each client a reference to the one it started with. */
+struct ovpn_profile {
+	unsigned refs;
+	struct ovpn_config cfg; /* *_path are NULL (read only inside new/reconfigure) */
+	enum ovpn_cipher ciphers[OVPN_CIPHERS_MAX];
+	size_t n_ciphers;
+};
+
+/* Data path batches: datagrams per recvmmsg / per flush of the send queue, and the room for
+ * one datagram (a larger tun_mtu falls back to one recvfrom per datagram). */
+#define OVPN_BATCH 32
+#define OVPN_BATCH_SLOT 9216
+
+enum ovpn_gso {
+	OVPN_GSO_UNKNOWN = 0, /* not tried yet */
+	OVPN_GSO_ON,
+	OVPN_GSO_OFF, /* the kernel refused UDP_SEGMENT: one datagram per message */
+};
+
+/* Datagrams built during a TUN burst, sent together at its end (or when full). */
+struct ovpn_txq {
+	bool on; /* ovpn_xmit queues instead of sending */
+	unsigned n;
+	size_t len[OVPN_BATCH];
+	struct sockaddr_storage sa[OVPN_BATCH];
+	socklen_t salen[OVPN_BATCH];
+	uint8_t buf[OVPN_BATCH][OVPN_BATCH_SLOT];
+};
+
+/* TCP segments from one client batch being merged into one super-packet (ovpn_gro.c). */
+#define OVPN_GRO_MAX 65535 /* IPv4 total length */
+struct ovpn_gro {
+	bool on;        /* during a UDP batch on a TUN with IFF_VNET_HDR */
+	unsigned nseg;  /* 0 = empty */
+	size_t len;     /* octets in buf: one IPv4 header, one TCP header, the payloads */
+	size_t hdr_len; /* IPv4 + TCP header */
+	uint16_t seg_size;
+	uint32_t next_seq;
+	bool closed; /* a short segment or PSH ended it */
+	uint8_t buf[OVPN_GRO_MAX];
+};
+
 struct ovpn_tcp_conn {
 	struct ovpn_server *srv;
 	int fd;
@@ -68,10 +113,13 @@ struct ovpn_tcp_conn {
 	struct wbuf tx; /* bytes the socket did not take yet */
 	struct ovpn_client *client;
 	struct ovpn_tcp_conn *next;
+	uint64_t opened_ms; /* accept time: without a session it is closed after hand-window */
+	bool tx_batched; /* tx holds packets of the current TUN burst, to be sent at its end */
 };
 
 struct ovpn_client {
 	struct ovpn_server *srv;
+	struct ovpn_profile *prof; /* reference */
 	struct ovpn_client_info info;
 	bool dead;
 	char dead_reason[64];
@@ -97,7 +145,9 @@ struct ovpn_client {
 
 struct ovpn_server {
 	struct ev_loop *loop;
-	struct ovpn_config cfg;
+	struct ovpn_config cfg;    /* current; *_path are NULL after new/reconfigure */
+	struct ovpn_profile *prof; /* current, for clients that connect from now on */
+	bool closing;              /* in ovpn_server_free: no more hooks */
 	SSL_CTX *ssl_ctx;
 	int udp_fd, tcp_fd;
 	struct ev_io udp_io, tcp_io;
@@ -115,12 +165,19 @@ struct ovpn_server {
 	struct ovpn_client **by_peer; /* max_clients */
 	struct ovpn_client **by_ip;   /* pool_size, index = address - pool_base */
 	uint32_t pool_base, pool_size, server_ip;
-	enum ovpn_cipher ciphers[OVPN_CIPHERS_MAX];
-	size_t n_ciphers;
 	uint8_t rxbuf[OVPN_PKT_MAX + 64];
 	uint8_t txbuf[OVPN_PKT_MAX + 64];
 	uint8_t ptbuf[OVPN_PKT_MAX + 64];
 	struct log_ratelimit rl;
+	/* Data path batching (ovpn_server.c): UDP datagrams in by recvmmsg, out by sendmmsg
+	 * with UDP GSO; TCP output of a TUN burst in one send. */
+	enum ovpn_gso udp_gso;
+	struct ovpn_txq txq;
+	struct sockaddr_storage rxq_sa[OVPN_BATCH];
+	uint8_t rxq[OVPN_BATCH][OVPN_BATCH_SLOT];
+	bool tun_vnet; /* TUN with IFF_VNET_HDR and TSO (tun_open_offload): GRO/GSO */
+	uint8_t segbuf[OVPN_BATCH_SLOT]; /* one segment of a TUN super-packet */
+	struct ovpn_gro gro;
 };
 
 /* ovpn_tls.c */
@@ -155,10 +212,51 @@ RESULT ovpn_ks_km2_input(struct ovpn_client *c, struct ovpn_ks *ks);
 void ovpn_ks_msgs_input(struct ovpn_client *c, struct ovpn_ks *ks);
 RESULT ovpn_client_ctl_msg_send(struct ovpn_client *c, const char *msg);
 
+/* End a session from the server: "HALT,<reason>" or "RESTART,<reason>" over the control
+ * channel, freed after OVPN_KILL_GRACE_MS (at once when no control message can go out). A
+ * client already ending keeps its first reason. */
+void ovpn_client_end(struct ovpn_client *c, enum ovpn_kill_mode how, const char *reason);
+
+/* ovpn_admin.c */
+RESULT ovpn_profile_new(const struct ovpn_config *cfg, struct ovpn_profile **out);
+struct ovpn_profile *ovpn_profile_ref(struct ovpn_profile *p);
+void ovpn_profile_unref(struct ovpn_profile *p);
+/* Read a tls-crypt v1 static key file into tc (server direction). E_OVPN_TLS if unreadable. */
+RESULT ovpn_tc_load(const char *path, struct ovpn_tls_crypt *tc);
+
 /* ovpn_server.c */
 /* Send one built packet (w starts with 2 octets of headroom for the TCP length). */
 void ovpn_server_send(struct ovpn_server *srv, struct ovpn_client *c, struct wbuf *w);
 void ovpn_server_tun_write(struct ovpn_server *srv, const uint8_t *pkt, size_t n);
 void ovpn_server_client_gone(struct ovpn_server *srv, struct ovpn_client *c);
+
+/* ovpn_batch.c: data path batching. Between begin and end (one TUN burst) ovpn_xmit queues
+ * outgoing packets; end sends them: UDP by sendmmsg (GSO for runs of equal-size datagrams to
+ * one client), TCP by one send per connection. */
+void ovpn_txq_begin(struct ovpn_server *srv);
+void ovpn_txq_end(struct ovpn_server *srv);
+/* Queue one UDP datagram (copied); false if it cannot be queued (too large): send it now. */
+bool ovpn_txq_add(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
+                  const uint8_t *p, size_t n);
+/* Queue framed TCP bytes on conn->tx (dropped beyond max bytes waiting). */
+void ovpn_txq_tcp_add(struct ovpn_tcp_conn *conn, const uint8_t *p, size_t n, size_t max);
+struct virtio_net_hdr;
+/* ovpn_gro.c: false when pkt (one IPv4 packet) cannot join the super-packet: finish it, then
+ * try again, and if it still cannot, send pkt alone. */
+bool ovpn_gro_add(struct ovpn_gro *g, const uint8_t *pkt, size_t n);
+/* Complete the super-packet in g->buf and its vnet header; returns its length, 0 if empty. */
+size_t ovpn_gro_finish(struct ovpn_gro *g, struct virtio_net_hdr *vh);
+/* ovpn_gso.c: a packet read from a TUN with offloads, after its vnet header: completed
+ * (NEEDS_CSUM) or cut into segments (GSO_TCPV4), each passed to emit (pkt is modified; out,
+ * out_cap octets, holds one segment at a time). E_INVAL for a GSO type other than TCPv4 or a
+ * super-packet that is not IPv4/TCP, E_TRUNCATED / E_OVERFLOW for inconsistent sizes. */
+typedef void (*ovpn_gso_emit_fn)(void *arg, const uint8_t *pkt, size_t n);
+RESULT ovpn_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t n, uint8_t *out,
+                      size_t out_cap, ovpn_gso_emit_fn emit, void *arg);
+/* RFC 1071 sum of n octets plus start, folded to 16 bits, not complemented. */
+uint16_t ovpn_csum(uint32_t start, const uint8_t *p, size_t n);
+/* recvmmsg up to OVPN_BATCH datagrams into srv->rxq / srv->rxq_sa; returns how many (0 when
+ * none). len[i] is 0 for a datagram that did not fit its slot. */
+size_t ovpn_rxq_recv(struct ovpn_server *srv, size_t len[OVPN_BATCH], socklen_t salen[OVPN_BATCH]);
 
 #endif

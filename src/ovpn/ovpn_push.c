@@ -62,16 +62,14 @@ static void ovpn_options_string(struct ovpn_client *c, char *buf, size_t cap)
 /* The first key state fixes the session's cipher and key derivation from the peer-info. */
 static void ovpn_client_negotiate(struct ovpn_client *c, const struct ovpn_km2 *km)
 {
-	struct ovpn_server *srv = c->srv;
-
 	if (c->cipher_set)
 		return;
 	c->cipher_set = true;
 	ovpn_peer_caps_parse(km->peer_info, &c->caps);
 	snprintf(c->info.version, sizeof(c->info.version), "%s", c->caps.version);
-	c->info.ekm = (c->caps.iv_proto & OVPN_IV_PROTO_TLS_KEY_EXPORT) && !srv->cfg.no_ekm;
-	if (ovpn_cipher_negotiate(srv->ciphers, srv->n_ciphers, &c->caps, &c->info.cipher) !=
-	    E_OK) {
+	c->info.ekm = (c->caps.iv_proto & OVPN_IV_PROTO_TLS_KEY_EXPORT) && !c->prof->cfg.no_ekm;
+	if (ovpn_cipher_negotiate(c->prof->ciphers, c->prof->n_ciphers, &c->caps,
+	                          &c->info.cipher) != E_OK) {
 		c->info.cipher = OVPN_CIPHER_NONE;
 		log_warn("ovpn", "peer %u CN=%s: no shared data cipher (client offers \"%s\")",
 		         c->info.peer_id, c->info.common_name, c->caps.ciphers);
@@ -145,7 +143,7 @@ static uint32_t ovpn_mask(uint8_t len)
  * prepare_push_reply order: config options first, then ifconfig, peer-id, cipher, flags). */
 static void ovpn_push_options(struct ovpn_client *c, struct wbuf *w)
 {
-	const struct ovpn_config *cfg = &c->srv->cfg;
+	const struct ovpn_config *cfg = &c->prof->cfg;
 	char a[ADDR_STRLEN];
 
 	wbuf_put_str(w, "route-gateway ");
@@ -242,7 +240,9 @@ static void ovpn_push_reply_send(struct ovpn_client *c)
 static void ovpn_ctl_msg_handle(struct ovpn_client *c, const char *msg)
 {
 	if (strcmp(msg, "PUSH_REQUEST") == 0) {
-		if (c->info.cipher != OVPN_CIPHER_NONE)
+		/* Not to a session being ended (AUTH_FAILED, HALT, RESTART already sent): it
+		 * would be announced connected after it was told to go. */
+		if (c->info.cipher != OVPN_CIPHER_NONE && !c->kill_at_ms)
 			ovpn_push_reply_send(c);
 	} else if (strcmp(msg, "EXIT") == 0) {
 		/* explicit-exit-notify over the control channel (cc-exit) */

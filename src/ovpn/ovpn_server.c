@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/virtio_net.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
@@ -86,8 +88,13 @@ static void ovpn_xmit(struct ovpn_server *srv, const struct sockaddr *sa, sockle
 	}
 	if (conn) {
 		wbuf_fill_u16(w, 0, (uint16_t)(w->len - 2));
-		ovpn_tcp_send(conn, w->data, w->len);
+		if (srv->txq.on)
+			ovpn_txq_tcp_add(conn, w->data, w->len, OVPN_TCP_TX_MAX);
+		else
+			ovpn_tcp_send(conn, w->data, w->len);
 	} else if (srv->udp_fd >= 0) {
+		if (srv->txq.on && ovpn_txq_add(srv, sa, salen, w->data + 2, w->len - 2))
+			return;
 		(void)sendto(srv->udp_fd, w->data + 2, w->len - 2, 0, sa, salen);
 	}
 }
@@ -166,7 +173,9 @@ void ovpn_server_client_gone(struct ovpn_server *srv, struct ovpn_client *c)
 		srv->by_peer[c->info.peer_id] = NULL;
 	if (c->pool_idx < srv->pool_size && srv->by_ip[c->pool_idx] == c)
 		srv->by_ip[c->pool_idx] = NULL;
-	if (c->pushed && srv->cfg.hooks.disconnected)
+	/* The one place a connected client is announced gone: after it left the tables (its
+	 * peer-id and address are free again only now), never during ovpn_server_free(). */
+	if (c->pushed && !srv->closing && srv->cfg.hooks.disconnected)
 		srv->cfg.hooks.disconnected(srv->cfg.hooks.arg, &c->info, c->dead_reason);
 	if (c->conn) {
 		c->conn->client = NULL;
@@ -187,9 +196,13 @@ static void ovpn_client_accept(struct ovpn_server *srv, const struct sockaddr *s
 			log_debug("ovpn", "dropped packet with invalid handshake cookie");
 		return;
 	}
-	/* A new session from the address of an old one replaces it. */
-	if (old)
+	/* A new session from the address of an old one replaces it. On TCP the connection now
+	 * belongs to the new session: the old one must not close it when it is freed. */
+	if (old) {
+		if (conn && old->conn == conn)
+			old->conn = NULL;
 		ovpn_client_kill(old, "replaced by a new session");
+	}
 	if (ovpn_client_new(srv, sa, salen, conn, p->remote_sid, p->sid, &c) != E_OK)
 		return;
 	if (ovpn_client_register(srv, c) != E_OK) {
@@ -291,12 +304,13 @@ static void ovpn_server_packet(struct ovpn_server *srv, const struct sockaddr *s
 	ovpn_client_accept(srv, sa, salen, conn, &p, tc_pid, tc_time);
 }
 
-static void ovpn_udp_cb(struct ev_io *io, uint32_t revents)
+static void ovpn_gro_flush(struct ovpn_server *srv);
+
+/* A tun_mtu too large for the batch slots: one recvfrom per datagram into rxbuf. */
+static void ovpn_udp_read_one_by_one(struct ovpn_server *srv)
 {
-	struct ovpn_server *srv = io->arg;
 	struct sockaddr_storage sa;
 
-	(void)revents;
 	for (int i = 0; i < OVPN_UDP_BURST; i++) {
 		socklen_t salen = sizeof(sa);
 		ssize_t n = recvfrom(srv->udp_fd, srv->rxbuf, sizeof(srv->rxbuf), 0,
@@ -304,6 +318,33 @@ static void ovpn_udp_cb(struct ev_io *io, uint32_t revents)
 		if (n < 0)
 			return;
 		ovpn_server_packet(srv, (struct sockaddr *)&sa, salen, NULL, srv->rxbuf, (size_t)n);
+	}
+}
+
+static void ovpn_udp_cb(struct ev_io *io, uint32_t revents)
+{
+	struct ovpn_server *srv = io->arg;
+	size_t len[OVPN_BATCH];
+	socklen_t salen[OVPN_BATCH];
+
+	(void)revents;
+	/* Room for the largest data packet: tun_mtu + header, packet-id, tag (and slack). */
+	if ((size_t)srv->cfg.tun_mtu + 256 > OVPN_BATCH_SLOT) {
+		ovpn_udp_read_one_by_one(srv);
+		return;
+	}
+	for (int round = 0; round < OVPN_UDP_BURST / OVPN_BATCH; round++) {
+		size_t got = ovpn_rxq_recv(srv, len, salen);
+		srv->gro.on = srv->tun_vnet;
+		for (size_t i = 0; i < got; i++) {
+			if (len[i] > 0)
+				ovpn_server_packet(srv, (struct sockaddr *)&srv->rxq_sa[i], salen[i],
+				                   NULL, srv->rxq[i], len[i]);
+		}
+		srv->gro.on = false;
+		ovpn_gro_flush(srv);
+		if (got < OVPN_BATCH)
+			return;
 	}
 }
 
@@ -347,11 +388,16 @@ static bool ovpn_tcp_frames(struct ovpn_tcp_conn *conn)
 	struct rbuf stream, pkt;
 	result_t rc;
 
+	struct ovpn_server *srv = conn->srv;
+
 	rbuf_init(&stream, conn->rx, conn->rx_len);
+	srv->gro.on = srv->tun_vnet; /* one TUN super-packet per run of segments */
 	while ((rc = ovpn_tcp_frame_next(&stream, &pkt)) == E_OK) {
 		ovpn_server_packet(conn->srv, (struct sockaddr *)&conn->sa, conn->salen, conn,
 		                   rbuf_cur(&pkt), rbuf_remaining(&pkt));
 	}
+	srv->gro.on = false;
+	ovpn_gro_flush(srv);
 	size_t used = rbuf_offset(&stream);
 	memmove(conn->rx, conn->rx + used, conn->rx_len - used);
 	conn->rx_len -= used;
@@ -375,6 +421,31 @@ static void ovpn_tcp_conn_cb(struct ev_io *io, uint32_t revents)
 		ovpn_tcp_conn_close(conn);
 }
 
+/* A connection that has not completed the 3-way handshake has no session, only a descriptor
+ * and a receive buffer: it is closed after hand-window (as OpenVPN's hand-window ends a TCP
+ * instance) and at most max_clients of them stay open, the oldest closed first. Checked at
+ * each accept, which is when they pile up. */
+static void ovpn_tcp_conns_trim(struct ovpn_server *srv, uint64_t now)
+{
+	uint64_t window = (uint64_t)srv->cfg.hand_window_sec * 1000;
+	struct ovpn_tcp_conn *oldest = NULL, *next;
+	unsigned n = 0;
+
+	for (struct ovpn_tcp_conn *c = srv->conns; c; c = next) {
+		next = c->next;
+		if (c->client)
+			continue;
+		if (now - c->opened_ms > window) {
+			ovpn_tcp_conn_close(c);
+			continue;
+		}
+		n++;
+		oldest = c; /* the list is newest first */
+	}
+	if (oldest && n >= srv->cfg.max_clients)
+		ovpn_tcp_conn_close(oldest);
+}
+
 static void ovpn_tcp_accept_cb(struct ev_io *io, uint32_t revents)
 {
 	struct ovpn_server *srv = io->arg;
@@ -388,6 +459,7 @@ static void ovpn_tcp_accept_cb(struct ev_io *io, uint32_t revents)
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
+		ovpn_tcp_conns_trim(srv, clock_mono_ms());
 		conn = calloc(1, sizeof(*conn));
 		if (!conn) {
 			close(fd);
@@ -395,6 +467,7 @@ static void ovpn_tcp_accept_cb(struct ev_io *io, uint32_t revents)
 		}
 		conn->srv = srv;
 		conn->fd = fd;
+		conn->opened_ms = clock_mono_ms();
 		memcpy(&conn->sa, &sa, salen);
 		conn->salen = salen;
 		wbuf_init_dyn(&conn->tx, 4096, OVPN_TCP_TX_MAX + OVPN_PKT_MAX);
@@ -412,33 +485,96 @@ static void ovpn_tcp_accept_cb(struct ev_io *io, uint32_t revents)
 
 /* --- TUN --------------------------------------------------------------------------------- */
 
+/* One packet (or super-packet) to the TUN, behind its vnet header when the TUN has them. */
+static void ovpn_tun_put(struct ovpn_server *srv, const struct virtio_net_hdr *vh,
+                         const uint8_t *pkt, size_t n)
+{
+	struct iovec iov[2] = {{(void *)vh, sizeof(*vh)}, {(void *)pkt, n}};
+	ssize_t k = srv->tun_vnet ? writev(srv->tun_fd, iov, 2) : write(srv->tun_fd, pkt, n);
+
+	if (k < 0 && log_ratelimit_ok(&srv->rl))
+		log_warn("ovpn", "TUN write failed: %s", strerror(errno));
+}
+
+static void ovpn_gro_flush(struct ovpn_server *srv)
+{
+	struct virtio_net_hdr vh;
+	size_t n = ovpn_gro_finish(&srv->gro, &vh);
+
+	if (n)
+		ovpn_tun_put(srv, &vh, srv->gro.buf, n);
+}
+
 void ovpn_server_tun_write(struct ovpn_server *srv, const uint8_t *pkt, size_t n)
 {
-	if (write(srv->tun_fd, pkt, n) < 0 && log_ratelimit_ok(&srv->rl))
-		log_warn("ovpn", "TUN write failed: %s", strerror(errno));
+	const struct virtio_net_hdr plain = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
+
+	/* During a UDP batch, TCP segments of one flow become one super-packet (ovpn_gro.c);
+	 * anything else first flushes it, so the order within a flow is kept. */
+	if (srv->gro.on) {
+		if (ovpn_gro_add(&srv->gro, pkt, n))
+			return;
+		ovpn_gro_flush(srv);
+		if (ovpn_gro_add(&srv->gro, pkt, n))
+			return;
+	}
+	ovpn_tun_put(srv, &plain, pkt, n);
+}
+
+/* Inner packet for a client: by its IPv4 destination in the client pool. */
+static void ovpn_tun_route(void *arg, const uint8_t *pkt, size_t n)
+{
+	struct ovpn_server *srv = arg;
+	struct rbuf r;
+	uint8_t vihl;
+	uint32_t dst;
+
+	rbuf_init(&r, pkt, n);
+	if (rbuf_get_u8(&r, &vihl) != E_OK || (vihl >> 4) != 4 || rbuf_skip(&r, 15) != E_OK ||
+	    rbuf_get_u32(&r, &dst) != E_OK)
+		return;
+	uint32_t idx = dst - srv->pool_base;
+	if (dst < srv->pool_base || idx >= srv->pool_size || !srv->by_ip[idx])
+		return;
+	ovpn_client_data_send(srv->by_ip[idx], pkt, n);
+}
+
+/* With offloads the packet follows a vnet header: a checksum to complete or a TCP
+ * super-packet to cut into segments first (ovpn_gso.c). */
+static void ovpn_tun_input(struct ovpn_server *srv, uint8_t *buf, size_t n)
+{
+	struct virtio_net_hdr vh;
+	struct rbuf r;
+	result_t rc;
+
+	if (!srv->tun_vnet) {
+		ovpn_tun_route(srv, buf, n);
+		return;
+	}
+	rbuf_init(&r, buf, n);
+	if (rbuf_get_bytes(&r, &vh, sizeof(vh)) != E_OK)
+		return;
+	rc = ovpn_gso_split(&vh, buf + sizeof(vh), n - sizeof(vh), srv->segbuf, sizeof(srv->segbuf),
+	                    ovpn_tun_route, srv);
+	if (rc != E_OK && log_ratelimit_ok(&srv->rl))
+		log_debug("ovpn", "TUN packet dropped (offload type %u): %s", vh.gso_type,
+		          err_msg(rc));
 }
 
 static void ovpn_tun_cb(struct ev_io *io, uint32_t revents)
 {
 	struct ovpn_server *srv = io->arg;
-	struct rbuf r;
-	uint8_t vihl;
-	uint32_t dst;
 
 	(void)revents;
+	/* The packets of one burst leave together (ovpn_batch.c). */
+	ovpn_txq_begin(srv);
 	for (int i = 0; i < OVPN_UDP_BURST; i++) {
 		ssize_t n = read(srv->tun_fd, srv->rxbuf, sizeof(srv->rxbuf));
 		if (n <= 0)
-			return;
-		rbuf_init(&r, srv->rxbuf, (size_t)n);
-		if (rbuf_get_u8(&r, &vihl) != E_OK || (vihl >> 4) != 4 ||
-		    rbuf_skip(&r, 15) != E_OK || rbuf_get_u32(&r, &dst) != E_OK)
-			continue;
-		uint32_t idx = dst - srv->pool_base;
-		if (dst < srv->pool_base || idx >= srv->pool_size || !srv->by_ip[idx])
-			continue;
-		ovpn_client_data_send(srv->by_ip[idx], srv->rxbuf, (size_t)n);
+			break;
+		ovpn_tun_input(srv, srv->rxbuf, (size_t)n);
 	}
+	ovpn_txq_end(srv);
 }
 
 /* --- lifecycle --------------------------------------------------------------------------- */
@@ -498,7 +634,10 @@ static RESULT ovpn_server_tun(struct ovpn_server *srv)
 	unsigned ifindex = 0;
 	struct prefix local = {.len = srv->cfg.client_cidr.len};
 
-	GUARD(tun_open(srv->cfg.tun_name, &srv->tun_fd, srv->tun_name));
+	/* Offloads: TCP crosses the kernel as super-packets both ways (ovpn_gro.c, ovpn_gso.c). */
+	srv->tun_vnet = tun_open_offload(srv->cfg.tun_name, &srv->tun_fd, srv->tun_name) == E_OK;
+	if (!srv->tun_vnet)
+		GUARD(tun_open(srv->cfg.tun_name, &srv->tun_fd, srv->tun_name));
 	GUARD(tun_ifindex(srv->tun_name, &ifindex));
 	GUARD(tun_link_up(ifindex, srv->cfg.tun_mtu));
 	addr_from_v4(&local.addr, srv->server_ip);
@@ -517,24 +656,19 @@ RESULT ovpn_server_new(struct ev_loop *loop, const struct ovpn_config *cfg,
 		return E_NOMEM;
 	srv->loop = loop;
 	srv->cfg = *cfg;
+	/* The caller's path strings may not outlive this call. */
+	srv->cfg.cert_path = srv->cfg.key_path = srv->cfg.ca_path = NULL;
+	srv->cfg.crl_path = srv->cfg.tls_crypt_path = NULL;
 	srv->udp_fd = srv->tcp_fd = srv->tun_fd = -1;
 	srv->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 200);
 	if (srv->cfg.max_clients == 0 || srv->cfg.max_clients > OVPN_PEER_ID_UNDEF)
 		srv->cfg.max_clients = 1024;
-	GUARD_OUT(rc, ovpn_cipher_list_parse(cfg->ciphers, srv->ciphers, OVPN_CIPHERS_MAX,
-	                                     &srv->n_ciphers));
+	GUARD_OUT(rc, ovpn_profile_new(&srv->cfg, &srv->prof));
 	GUARD_OUT(rc, ovpn_cookie_init(&srv->cookie, cfg->hand_window_sec));
 	GUARD_OUT(rc, ovpn_server_pool(srv));
 	GUARD_OUT(rc, ovpn_tls_ctx_new(cfg, &srv->ssl_ctx));
 	if (cfg->tls_crypt_path && cfg->tls_crypt_path[0]) {
-		uint8_t key[OVPN_STATIC_KEY_LEN];
-		rc = ovpn_static_key_load(cfg->tls_crypt_path, key);
-		if (rc != E_OK) {
-			log_err("ovpn", "cannot read tls-crypt key %s", cfg->tls_crypt_path);
-			goto out;
-		}
-		ovpn_tls_crypt_init(&srv->tc, key, true);
-		secret_wipe(key, sizeof(key));
+		GUARD_OUT(rc, ovpn_tc_load(cfg->tls_crypt_path, &srv->tc));
 		srv->tc_on = true;
 		srv->tc_time = (uint32_t)time(NULL);
 	}
@@ -554,6 +688,7 @@ void ovpn_server_free(struct ovpn_server *srv)
 {
 	if (!srv)
 		return;
+	srv->closing = true;
 	for (unsigned i = 0; srv->by_peer && i < srv->cfg.max_clients; i++) {
 		struct ovpn_client *c = srv->by_peer[i];
 		if (!c)
@@ -579,6 +714,7 @@ void ovpn_server_free(struct ovpn_server *srv)
 		close(srv->tun_fd);
 	}
 	SSL_CTX_free(srv->ssl_ctx);
+	ovpn_profile_unref(srv->prof);
 	free(srv->by_ip);
 	free(srv->by_peer);
 	ovpn_cookie_fini(&srv->cookie);
@@ -605,23 +741,4 @@ size_t ovpn_server_clients(const struct ovpn_server *srv, struct ovpn_client_inf
 			out[n++] = c->info;
 	}
 	return n;
-}
-
-RESULT ovpn_server_client_kill(struct ovpn_server *srv, uint32_t peer_id, const char *reason)
-{
-	if (peer_id >= srv->cfg.max_clients || !srv->by_peer[peer_id] ||
-	    srv->by_peer[peer_id]->dead)
-		return E_NOTFOUND;
-	struct ovpn_client *c = srv->by_peer[peer_id];
-	char msg[128];
-	/* HALT: the client must not reconnect on its own (RESTART would make it). */
-	snprintf(msg, sizeof(msg), "HALT,%s", reason);
-	if (ovpn_client_ctl_msg_send(c, msg) != E_OK) {
-		ovpn_client_kill(c, reason);
-		return E_OK;
-	}
-	ovpn_client_flush(c);
-	ovpn_client_schedule(c);
-	ovpn_client_kill_later(c, reason);
-	return E_OK;
 }

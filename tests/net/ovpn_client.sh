@@ -23,10 +23,16 @@
 #      transfer spanning server-driven renegotiations completes; 60 extra pushed routes arrive
 #      in several PUSH_REPLY messages (push-continuation) and are all installed;
 #   6. (udp) the client's source address changes and the session follows it (float);
-#      terminating the client from the server (HALT) makes the stock client exit;
-#   7. a revoked client certificate is refused (CRL).
-# Then with tls-crypt (v1): a client with the key connects and pings; one without gets no answer;
-# one offering only a cipher the server does not allow gets AUTH_FAILED.
+#      resetting every client (kill_all RESTART) makes the stock client reconnect by itself and
+#      get an address again; terminating the client from the server (HALT) makes it exit;
+#   7. a revoked client certificate is refused (CRL); the CRL file is rewritten to revoke
+#      client2 as well and applied with ovpn_server_reconfigure (SIGHUP): client2 is refused.
+# Then with tls-crypt (v1) and a 5 s session timeout: a client with the key connects, pings, and
+# is ended by the session timeout (udp: HALT, it exits; tcp: --session-restart, RESTART, it
+# reconnects by itself); one without the key gets no answer; one offering only a cipher the
+# server does not allow gets AUTH_FAILED.
+# Every server log is checked for the hooks: each DISCONNECTED follows a CONNECTED of the same
+# peer-id, and no peer-id is announced connected twice without a DISCONNECTED in between.
 # Every namespace/process/temp file goes away on exit (lib.sh trap).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -75,6 +81,9 @@ printf '[ ca ]\ndefault_ca = gh\n[ gh ]\ndatabase = %s\ncrlnumber = %s\ndefault_
 	"$PKI/db/index.txt" "$PKI/db/crlnumber" "$PKI/ca.crt" "$PKI/ca.key" >"$PKI/ca.cnf"
 openssl ca -batch -config "$PKI/ca.cnf" -revoke "$PKI/revoked.crt" >/dev/null 2>&1 || fail "openssl ca -revoke"
 openssl ca -batch -config "$PKI/ca.cnf" -gencrl -out "$PKI/crl.pem" >/dev/null 2>&1 || fail "openssl ca -gencrl"
+# The CRL a running server is switched to: client2 revoked as well.
+openssl ca -batch -config "$PKI/ca.cnf" -revoke "$PKI/client2.crt" >/dev/null 2>&1 || fail "openssl ca -revoke client2"
+openssl ca -batch -config "$PKI/ca.cnf" -gencrl -out "$PKI/crl2.pem" >/dev/null 2>&1 || fail "openssl ca -gencrl 2"
 openvpn --genkey secret "$PKI/tc.key" >/dev/null 2>&1 || fail "openvpn --genkey secret"
 note "throwaway PKI in $PKI"
 
@@ -135,6 +144,15 @@ run_server() { # PROTO LOG [extra flags...]
 stop_server() { # LOG
 	stop_pid "$SRV_PID"
 	! grep -q "Sanitizer" "$1" || fail "sanitizer report in the server log: $(grep -A5 Sanitizer "$1" | head -20)"
+	hooks_paired "$1"
+}
+
+# The disconnected hook runs once per connected client, before its peer-id is reused.
+hooks_paired() { # LOG
+	local bad
+	bad=$(awk '/^CONNECTED peer-id=/ { split($2, a, "="); if (a[2] in up) print "peer-id " a[2] " connected twice"; up[a[2]] = 1 }
+		/^DISCONNECTED peer-id=/ { split($2, a, "="); if (!(a[2] in up)) print "peer-id " a[2] " disconnected without a connect"; delete up[a[2]] }' "$1")
+	[ -z "$bad" ] || fail "hooks out of order in $(basename "$1"): $bad"
 }
 
 stop_pid() { # PID
@@ -275,20 +293,39 @@ PY
 }
 
 tls_crypt() { # PROTO
-	local proto=$1 slog=$GH_TMP/server3-$1.log clog=$GH_TMP/tc-$1.log cpid
+	local proto=$1 slog=$GH_TMP/server3-$1.log clog=$GH_TMP/tc-$1.log cpid nhs restart=()
 	note "== $proto, tls-crypt"
-	run_server "$proto" "$slog" --tls-crypt "$PKI/tc.key" --ciphers AES-256-GCM:CHACHA20-POLY1305
+	# The session timeout ends the udp session with HALT, the tcp one with RESTART.
+	[ "$proto" = tcp ] && restart=(--session-restart)
+	run_server "$proto" "$slog" --tls-crypt "$PKI/tc.key" --ciphers AES-256-GCM:CHACHA20-POLY1305 \
+		--session-timeout 5 "${restart[@]}"
 	start ovcli "$clog" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key")"
 	cpid=$LAST_PID
 	wait_for 30 client_up "$clog" || fail "$proto: tls-crypt client did not connect: $(tail -5 "$slog")"
 	nsx ovcli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping over the tls-crypt session failed"
 	pass "$proto: tls-crypt client connected and pings through the tunnel"
-	stop_pid "$cpid"
+	if [ "$proto" = udp ]; then
+		# Session timeout 5 s (HALT): the client is told to go and exits by itself.
+		wait_for 20 sh -c "! kill -0 $cpid 2>/dev/null" || fail "$proto: client still running after the session timeout"
+		grep -q "Halt command was pushed by server ('session timeout')" "$clog" ||
+			fail "$proto: client did not get HALT,session timeout: $(grep -i 'pushed by server\|exiting' "$clog" | tail -2)"
+	else
+		# Session timeout 5 s with --session-restart: the client is reset and comes back.
+		wait_for 30 sh -c "[ \$(grep -c 'Initialization Sequence Completed' '$clog') -ge 2 ]" ||
+			fail "$proto: client did not come back after the session timeout: $(grep -i 'pushed by server' "$clog" | tail -2)"
+		grep -q "Connection reset command was pushed by server ('session timeout')" "$clog" ||
+			fail "$proto: client did not get RESTART,session timeout"
+		stop_pid "$cpid"
+	fi
+	wait_for 10 grep -q "DISCONNECTED.*cn=client1.*reason=session timeout" "$slog" ||
+		fail "$proto: no disconnected hook for the session timeout: $(grep DISCONNECTED "$slog" | tail -1)"
+	pass "$proto: session timeout (5 s) ended the session with $([ "$proto" = udp ] && echo "HALT, the stock client exited" || echo "RESTART, the stock client reconnected")"
+	nhs=$(grep -c 'handshake done' "$slog")
 	start ovcli "$GH_TMP/notc-$proto.log" openvpn --config "$(profile "$proto" client1 "hand-window 5")"
 	cpid=$LAST_PID
 	wait_for 30 grep -q "TLS key negotiation failed" "$GH_TMP/notc-$proto.log" ||
 		fail "$proto: client without the tls-crypt key did not give up"
-	[ "$(grep -c 'handshake done' "$slog")" = 1 ] || fail "$proto: server answered a client without the tls-crypt key"
+	[ "$(grep -c 'handshake done' "$slog")" = "$nhs" ] || fail "$proto: server answered a client without the tls-crypt key"
 	pass "$proto: client without the tls-crypt key got no answer"
 	stop_pid "$cpid"
 	start ovcli "$GH_TMP/nocipher-$proto.log" openvpn --config "$(profile "$proto" client1 "tls-crypt $PKI/tc.key
@@ -304,11 +341,12 @@ data-ciphers AES-128-GCM")"
 
 # Server-driven renegotiation (AWS profiles say reneg-sec 0), legacy PRF keys, NCP, CRL, HALT.
 aws_like() { # PROTO
-	local proto=$1 slog=$GH_TMP/server2-$1.log clog=$GH_TMP/aws-$1.log cpid
+	local proto=$1 slog=$GH_TMP/server2-$1.log clog=$GH_TMP/aws-$1.log cpid addr nrev
 	note "== $proto, server renegotiates, CRL, legacy PRF"
 	local many=() i
 	for i in $(seq 0 59); do many+=(--route "10.200.$i.0/24"); done
-	run_server "$proto" "$slog" --reneg-sec 8 --no-ekm --crl "$PKI/crl.pem" "${many[@]}"
+	cp "$PKI/crl.pem" "$GH_TMP/crl-$proto.pem"
+	run_server "$proto" "$slog" --reneg-sec 8 --no-ekm --crl "$GH_TMP/crl-$proto.pem" "${many[@]}"
 	start ovcli "$clog" openvpn --config "$(profile "$proto" client1 "reneg-sec 0
 data-ciphers CHACHA20-POLY1305")"
 	cpid=$LAST_PID
@@ -343,6 +381,21 @@ data-ciphers CHACHA20-POLY1305")"
 
 	[ "$proto" = udp ] && cookie_probe "$slog"
 
+	# Reset connections (kill_all RESTART): the stock client reconnects by itself.
+	kill -USR1 "$SRV_PID"
+	wait_for 30 sh -c "[ \$(grep -c 'Initialization Sequence Completed' '$clog') -ge 2 ]" ||
+		fail "$proto: client did not come back after RESTART: $(grep -i 'pushed by server\|restart' "$clog" | tail -3)"
+	grep -q "Connection reset command was pushed by server ('connection reset by administrator')" "$clog" ||
+		fail "$proto: client did not receive RESTART"
+	kill -0 "$cpid" 2>/dev/null || fail "$proto: client exited on RESTART"
+	wait_for 10 grep -q "DISCONNECTED.*cn=client1.*reason=connection reset by administrator" "$slog" ||
+		fail "$proto: no disconnected hook for the reset session"
+	[ "$(grep -c '^CONNECTED .*cn=client1' "$slog")" -ge 2 ] || fail "$proto: server did not see the client again"
+	addr=$(nsx ovcli ip -4 -o addr show dev tun0 | awk '{print $4}')
+	case "$addr" in 10.8.0.*/24) ;; *) fail "$proto: no address from the client CIDR after RESTART ('$addr')" ;; esac
+	wait_for 10 nsx ovcli ping -c 1 -W 1 10.99.0.2 >/dev/null 2>&1 || fail "$proto: ping after RESTART failed"
+	pass "$proto: reset by the server (RESTART): the stock client reconnected by itself, got $addr, pings"
+
 	kill -USR2 "$SRV_PID"
 	wait_for 15 sh -c "! kill -0 $cpid 2>/dev/null" || fail "$proto: client still running after HALT"
 	grep -q "Halt command was pushed by server" "$clog" || fail "$proto: client did not receive HALT"
@@ -353,6 +406,20 @@ data-ciphers CHACHA20-POLY1305")"
 	wait_for 30 grep -q "certificate revoked" "$slog" || fail "$proto: revoked certificate not refused: $(tail -3 "$slog")"
 	client_up "$GH_TMP/revoked-$proto.log" && fail "$proto: revoked client connected"
 	pass "$proto: revoked client certificate refused by the CRL"
+	stop_pid "$cpid"
+
+	# A new CRL (client2 revoked too), applied in place: SIGHUP -> ovpn_server_reconfigure.
+	sleep 1 # the revoked client's last attempt is in the log before counting
+	nrev=$(grep -c "certificate revoked" "$slog")
+	cp "$PKI/crl2.pem" "$GH_TMP/crl-$proto.pem"
+	kill -HUP "$SRV_PID"
+	wait_for 10 grep -q "RECONFIGURED rc=" "$slog" || fail "$proto: no answer to SIGHUP"
+	grep -q "RECONFIGURED rc=E_OK" "$slog" || fail "$proto: reconfigure failed: $(grep RECONFIGURED "$slog")"
+	start ovcli2 "$GH_TMP/client2-crl-$proto.log" openvpn --config "$(profile "$proto" client2 "")"
+	cpid=$LAST_PID
+	wait_for 30 sh -c "[ \$(grep -c 'certificate revoked' '$slog') -gt $nrev ]" || fail "$proto: client2 not refused after the CRL update: $(tail -3 "$slog")"
+	client_up "$GH_TMP/client2-crl-$proto.log" && fail "$proto: client2 connected although revoked by the new CRL"
+	pass "$proto: CRL rewritten and applied without a restart (reconfigure): client2 refused"
 	stop_pid "$cpid"
 	stop_server "$slog"
 }

@@ -3,11 +3,14 @@
  *
  *   ovpn_server --proto udp|tcp [--listen ADDR] [--port N] --cert F --key F --ca F [--crl F]
  *               --cidr 10.8.0.0/24 [--route P]... [--dns A]... [--split]
- *               [--ciphers LIST] [--reneg-sec N] [--tun NAME] [--no-ekm] [--tls-crypt F] [--deny
- * P]... [--debug]
+ *               [--ciphers LIST] [--reneg-sec N] [--tun NAME] [--no-ekm] [--tls-crypt F]
+ *               [--deny P]... [--session-timeout N] [--session-restart] [--debug]
  *
- * Logs connects/disconnects with counters; SIGTERM/SIGINT stop it, SIGUSR1 prints the clients,
- * SIGUSR2 terminates every client (ovpn_server_client_kill: HALT over the control channel).
+ * Logs connects/disconnects with counters; SIGTERM/SIGINT stop it (printing the clients),
+ * SIGUSR1 resets every client (ovpn_server_kill_all RESTART: the stock client reconnects),
+ * SIGUSR2 terminates every client (HALT: it exits), SIGHUP re-reads the same arguments (and so
+ * the files they name) and applies them with ovpn_server_reconfigure. Prints "KILLED n=N how=X"
+ * and "RECONFIGURED rc=<error name>".
  */
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +23,8 @@
 #include "ovpn/ovpn.h"
 
 static struct ovpn_server *g_srv;
+static int g_argc;
+static char **g_argv;
 static struct prefix g_deny[8];
 static size_t g_ndeny;
 
@@ -63,16 +68,29 @@ static void on_status(struct ev_signal *s)
 		print_client("CLIENT", &ci[i], NULL);
 }
 
-static void on_kill_all(struct ev_signal *s)
+/* SIGUSR2: one ovpn_server_client_kill per client (HALT), as an administrator would. */
+static void on_halt_all(struct ev_signal *s)
 {
 	struct ovpn_client_info ci[64];
+	size_t k = 0;
 	(void)s;
 	size_t n = ovpn_server_clients(g_srv, ci, 64);
-	for (size_t i = 0; i < n; i++) {
-		if (ovpn_server_client_kill(g_srv, ci[i].peer_id, "terminated by administrator") !=
-		    E_OK)
-			printf("KILL peer-id=%u failed\n", ci[i].peer_id);
-	}
+	/* E_NOTFOUND: a client already being ended (e.g. reset a moment ago). */
+	for (size_t i = 0; i < n; i++)
+		k += ovpn_server_client_kill(g_srv, ci[i].peer_id, OVPN_KILL_HALT,
+		                             "terminated by administrator") == E_OK;
+	printf("KILLED n=%zu how=HALT\n", k);
+	fflush(stdout);
+}
+
+/* SIGUSR1: ovpn_server_kill_all RESTART ("reset connections"). */
+static void on_restart_all(struct ev_signal *s)
+{
+	(void)s;
+	size_t n =
+	    ovpn_server_kill_all(g_srv, OVPN_KILL_RESTART, "connection reset by administrator");
+	printf("KILLED n=%zu how=RESTART\n", n);
+	fflush(stdout);
 }
 
 static void hook_connected(void *arg, const struct ovpn_client_info *c)
@@ -108,6 +126,8 @@ static int parse_args(int argc, char **argv, struct ovpn_config *cfg)
 	    {"no-ekm", 0, 0, 'E'},
 	    {"tls-crypt", 1, 0, 'T'},
 	    {"deny", 1, 0, 'X'},
+	    {"session-timeout", 1, 0, 'S'},
+	    {"session-restart", 0, 0, 'Z'},
 	    {0, 0, 0, 0},
 	};
 	int o;
@@ -170,6 +190,12 @@ static int parse_args(int argc, char **argv, struct ovpn_config *cfg)
 		case 'T':
 			cfg->tls_crypt_path = optarg;
 			break;
+		case 'S':
+			cfg->session_timeout_sec = (uint32_t)atoi(optarg);
+			break;
+		case 'Z':
+			cfg->session_restart = true;
+			break;
 		case 'X':
 			if (g_ndeny >= 8 || prefix_parse(optarg, false, &g_deny[g_ndeny++]) != E_OK)
 				return -1;
@@ -182,17 +208,38 @@ static int parse_args(int argc, char **argv, struct ovpn_config *cfg)
 	return 0;
 }
 
+static int config_load(struct ovpn_config *cfg)
+{
+	ovpn_config_defaults(cfg);
+	cfg->hooks.connected = hook_connected;
+	cfg->hooks.disconnected = hook_disconnected;
+	g_ndeny = 0;
+	optind = 0; /* glibc: rescan from the start */
+	return parse_args(g_argc, g_argv, cfg);
+}
+
+/* SIGHUP: the same arguments again; the files they name are read anew (e.g. a rewritten CRL). */
+static void on_reload(struct ev_signal *s)
+{
+	struct ovpn_config cfg;
+	result_t rc = E_INVAL;
+	(void)s;
+	if (config_load(&cfg) == 0)
+		rc = ovpn_server_reconfigure(g_srv, &cfg);
+	printf("RECONFIGURED rc=%s\n", err_name(rc));
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct ovpn_config cfg;
 	struct ev_loop *loop = NULL;
-	struct ev_signal s_term, s_int, s_usr1, s_usr2;
+	struct ev_signal s_term, s_int, s_usr1, s_usr2, s_hup;
 	int rc = 1;
 
-	ovpn_config_defaults(&cfg);
-	cfg.hooks.connected = hook_connected;
-	cfg.hooks.disconnected = hook_disconnected;
-	if (parse_args(argc, argv, &cfg) != 0) {
+	g_argc = argc;
+	g_argv = argv;
+	if (config_load(&cfg) != 0) {
 		fprintf(stderr, "usage: see the comment at the top of tests/tools/ovpn_server.c\n");
 		return 2;
 	}
@@ -200,8 +247,9 @@ int main(int argc, char **argv)
 		return 1;
 	if (ev_signal_add(loop, &s_term, SIGTERM, on_stop, loop) != E_OK ||
 	    ev_signal_add(loop, &s_int, SIGINT, on_stop, loop) != E_OK ||
-	    ev_signal_add(loop, &s_usr1, SIGUSR1, on_status, NULL) != E_OK ||
-	    ev_signal_add(loop, &s_usr2, SIGUSR2, on_kill_all, NULL) != E_OK)
+	    ev_signal_add(loop, &s_usr1, SIGUSR1, on_restart_all, NULL) != E_OK ||
+	    ev_signal_add(loop, &s_usr2, SIGUSR2, on_halt_all, NULL) != E_OK ||
+	    ev_signal_add(loop, &s_hup, SIGHUP, on_reload, NULL) != E_OK)
 		goto out;
 	if (ovpn_server_new(loop, &cfg, &g_srv) != E_OK)
 		goto out;
