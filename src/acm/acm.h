@@ -64,6 +64,28 @@ RESULT acm_cert_parse(const char *cert_pem, size_t cert_len, const char *key_pem
                       const char *chain_pem, size_t chain_len, struct acm_cert *out, char *err,
                       size_t errlen);
 
+/* The ACM status of an imported certificate at now_s (epoch seconds): "EXPIRED" after its
+ * NotAfter, else "ISSUED". */
+const char *acm_cert_status(const struct acm_cert *c, int64_t now_s);
+
+/* Key usages (RFC 5280 4.2.1.3) and extended key usages (4.2.1.12) of a certificate, as bit
+ * sets over ACM's KeyUsageName / ExtendedKeyUsageName values (ACM_KU_*, ACM_EKU_*; bit i is
+ * entry i of acm_ku_names / acm_eku_names). A certificate without the EKU extension has
+ * ACM_EKU_NONE; an EKU OID that has no ACM name sets ACM_EKU_CUSTOM. E_ACM_PEM when the PEM
+ * does not parse. */
+enum {
+	ACM_KU_N = 11,  /* DIGITAL_SIGNATURE .. DECIPHER_ONLY, ANY, CUSTOM */
+	ACM_EKU_N = 12, /* TLS_WEB_SERVER_AUTHENTICATION .. ANY, NONE, CUSTOM */
+	ACM_KU_ANY = 1u << 9,
+	ACM_KU_CUSTOM = 1u << 10,
+	ACM_EKU_ANY = 1u << 9,
+	ACM_EKU_NONE = 1u << 10,
+	ACM_EKU_CUSTOM = 1u << 11,
+};
+extern const char *const acm_ku_names[ACM_KU_N + 1];   /* NULL-terminated */
+extern const char *const acm_eku_names[ACM_EKU_N + 1]; /* NULL-terminated */
+RESULT acm_cert_usages(const char *cert_pem, uint32_t *ku, uint32_t *eku);
+
 /* ARN <-> id. acm_arn_id: E_PARSE when not "arn:aws:acm:<region>:<account>:certificate/<uuid>"
  * of this region and account. */
 void acm_arn_format(const char *region, const char *account, const char *id, char *buf, size_t len);

@@ -266,3 +266,89 @@ RESULT acm_arn_id(const char *arn, const char *region, const char *account, char
 	id[ACM_ID_LEN] = 0;
 	return E_OK;
 }
+
+const char *acm_cert_status(const struct acm_cert *c, int64_t now_s)
+{
+	return c->not_after_s && now_s > c->not_after_s ? "EXPIRED" : "ISSUED";
+}
+
+/* ACM's KeyUsageName values in the order of the RFC 5280 4.2.1.3 bits, then its two extras. */
+const char *const acm_ku_names[ACM_KU_N + 1] = {
+    "DIGITAL_SIGNATURE",
+    "NON_REPUDIATION",
+    "KEY_ENCIPHERMENT",
+    "DATA_ENCIPHERMENT",
+    "KEY_AGREEMENT",
+    "CERTIFICATE_SIGNING",
+    "CRL_SIGNING",
+    "ENCIPHER_ONLY",
+    "DECIPHER_ONLY",
+    "ANY",
+    "CUSTOM",
+    NULL,
+};
+static const uint32_t acm_ku_bits[] = {
+    KU_DIGITAL_SIGNATURE, KU_NON_REPUDIATION, KU_KEY_ENCIPHERMENT,
+    KU_DATA_ENCIPHERMENT, KU_KEY_AGREEMENT,   KU_KEY_CERT_SIGN,
+    KU_CRL_SIGN,          KU_ENCIPHER_ONLY,   KU_DECIPHER_ONLY,
+};
+
+/* ACM's ExtendedKeyUsageName values; the first nine are RFC 5280 4.2.1.12 / RFC 4945 OIDs. */
+const char *const acm_eku_names[ACM_EKU_N + 1] = {
+    "TLS_WEB_SERVER_AUTHENTICATION",
+    "TLS_WEB_CLIENT_AUTHENTICATION",
+    "CODE_SIGNING",
+    "EMAIL_PROTECTION",
+    "TIME_STAMPING",
+    "OCSP_SIGNING",
+    "IPSEC_END_SYSTEM",
+    "IPSEC_TUNNEL",
+    "IPSEC_USER",
+    "ANY",
+    "NONE",
+    "CUSTOM",
+    NULL,
+};
+static const int acm_eku_nids[] = {
+    NID_server_auth, NID_client_auth,         NID_code_sign,      NID_email_protect,
+    NID_time_stamp,  NID_OCSP_sign,           NID_ipsecEndSystem, NID_ipsecTunnel,
+    NID_ipsecUser,   NID_anyExtendedKeyUsage,
+};
+
+static uint32_t acm_eku_bit(int nid)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(acm_eku_nids) / sizeof(acm_eku_nids[0]); i++)
+		if (acm_eku_nids[i] == nid)
+			return 1u << i;
+	return ACM_EKU_CUSTOM;
+}
+
+RESULT acm_cert_usages(const char *cert_pem, uint32_t *ku, uint32_t *eku)
+{
+	BIO *b = BIO_new_mem_buf(cert_pem, -1);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, acm_no_pass, NULL) : NULL;
+	EXTENDED_KEY_USAGE *ext;
+	uint32_t bits;
+	size_t i;
+	int k;
+
+	BIO_free(b);
+	*ku = 0;
+	*eku = 0;
+	if (!x)
+		return E_ACM_PEM;
+	bits = X509_get_key_usage(x); /* UINT32_MAX when the extension is absent */
+	for (i = 0; bits != UINT32_MAX && i < sizeof(acm_ku_bits) / sizeof(acm_ku_bits[0]); i++)
+		if (bits & acm_ku_bits[i])
+			*ku |= 1u << i;
+	ext = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+	if (!ext)
+		*eku = ACM_EKU_NONE;
+	for (k = 0; ext && k < sk_ASN1_OBJECT_num(ext); k++)
+		*eku |= acm_eku_bit(OBJ_obj2nid(sk_ASN1_OBJECT_value(ext, k)));
+	EXTENDED_KEY_USAGE_free(ext);
+	X509_free(x);
+	return E_OK;
+}

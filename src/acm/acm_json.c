@@ -1,6 +1,6 @@
 /*
- * acm/acm_json.c - the ACM JSON protocol (awsJson1_1) for ImportCertificate,
- * ListCertificates, DescribeCertificate, DeleteCertificate and GetCertificate.
+ * acm/acm_json.c - the ACM JSON protocol (awsJson1_1): dispatch, ImportCertificate,
+ * DescribeCertificate, DeleteCertificate and GetCertificate (ListCertificates is acm_list.c).
  *
  * Request: POST / with X-Amz-Target CertificateManager.<Op> and a JSON object body. Blob
  * members (Certificate, PrivateKey, CertificateChain) arrive base64-encoded, as botocore sends
@@ -16,27 +16,13 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "acm/acm.h"
+#include "acm/acm_int.h"
 #include "lib/secret.h"
 #include "store/store.h"
 
 #define ACM_BODY_MAX (4u << 20)
 
-struct acm_ctx {
-	struct store *st;
-	const char *region;
-	const char *account;
-	struct json_object *in;
-	struct json_object *res; /* result object */
-	unsigned status;
-	char code[64];
-	char msg[384];
-};
-
-static result_t acm_err(struct acm_ctx *c, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static result_t acm_err(struct acm_ctx *c, const char *code, const char *fmt, ...)
+result_t acm_err(struct acm_ctx *c, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -170,7 +156,7 @@ out:
 	return rc;
 }
 
-static struct json_object *acm_sans(const struct acm_cert *ac)
+struct json_object *acm_json_sans(const struct acm_cert *ac)
 {
 	struct json_object *a = json_object_new_array();
 	size_t i;
@@ -180,46 +166,16 @@ static struct json_object *acm_sans(const struct acm_cert *ac)
 	return a;
 }
 
-static void acm_common(struct json_object *o, const struct acm_cert *ac)
+void acm_json_common(struct json_object *o, const struct acm_cert *ac, int64_t now_s)
 {
 	json_object_object_add(o, "CertificateArn", json_object_new_string(ac->arn));
 	json_object_object_add(o, "DomainName", json_object_new_string(ac->domain));
 	json_object_object_add(o, "Type", json_object_new_string("IMPORTED"));
-	json_object_object_add(o, "Status", json_object_new_string("ISSUED"));
+	json_object_object_add(o, "Status", json_object_new_string(acm_cert_status(ac, now_s)));
 	json_object_object_add(o, "KeyAlgorithm", json_object_new_string(ac->key_algo));
 	json_object_object_add(o, "NotBefore", json_object_new_int64(ac->not_before_s));
 	json_object_object_add(o, "NotAfter", json_object_new_int64(ac->not_after_s));
 	json_object_object_add(o, "ImportedAt", json_object_new_int64(ac->imported_ms / 1000));
-}
-
-struct acm_list {
-	struct acm_ctx *c;
-	struct json_object *arr;
-};
-
-static result_t acm_list_cb(void *arg, const struct acm_cert *ac)
-{
-	struct acm_list *l = arg;
-	struct json_object *o = json_object_new_object();
-	struct acm_cert tmp = *ac;
-	char by[64];
-	bool used = false;
-
-	acm_arn_format(l->c->region, l->c->account, ac->id, tmp.arn, sizeof(tmp.arn));
-	GUARD(acm_cert_in_use(l->c->st, tmp.arn, by, sizeof(by), &used));
-	acm_common(o, &tmp);
-	json_object_object_add(o, "SubjectAlternativeNameSummaries", acm_sans(ac));
-	json_object_object_add(o, "InUse", json_object_new_boolean(used));
-	json_object_array_add(l->arr, o);
-	return E_OK;
-}
-
-static RESULT acm_op_list(struct acm_ctx *c)
-{
-	struct acm_list l = {c, json_object_new_array()};
-
-	json_object_object_add(c->res, "CertificateSummaryList", l.arr);
-	return acm_cert_foreach(c->st, acm_list_cb, &l);
 }
 
 static RESULT acm_op_describe(struct acm_ctx *c)
@@ -236,8 +192,8 @@ static RESULT acm_op_describe(struct acm_ctx *c)
 	rc = acm_cert_in_use(c->st, ac.arn, by, sizeof(by), &used);
 	if (rc == E_OK) {
 		o = json_object_new_object();
-		acm_common(o, &ac);
-		json_object_object_add(o, "SubjectAlternativeNames", acm_sans(&ac));
+		acm_json_common(o, &ac, store_now_ms() / 1000);
+		json_object_object_add(o, "SubjectAlternativeNames", acm_json_sans(&ac));
 		json_object_object_add(o, "Serial", json_object_new_string(ac.serial));
 		json_object_object_add(o, "Subject", json_object_new_string(ac.subject));
 		json_object_object_add(o, "Issuer", json_object_new_string(ac.issuer));

@@ -9,7 +9,10 @@
 
 #define TAGS_LIST_MAX 1000
 
-/* Which not-found code an id gets, by prefix (InvalidID for anything else). */
+/* Which not-found code an id gets, by prefix (InvalidID for anything else). The row types of
+ * Client VPN endpoints and subnets are cvpn/cvpn_ops.h's CVPN_T_ENDPOINT and CVPN_T_SUBNET (the
+ * same strings as the EC2 ResourceType, spec client-vpn.md E9); their codes are those their own
+ * operations answer. */
 static const struct {
 	const char *prefix;
 	const char *type;
@@ -22,6 +25,9 @@ static const struct {
     {"vpc-", STORE_T_VPC, "InvalidVpcID.NotFound", "vpc"},
     {"rtb-", STORE_T_RTB, "InvalidRouteTableID.NotFound", "routeTable"},
     {"tgw-", "transit-gateway", "InvalidTransitGatewayID.NotFound", "transitGateway"},
+    {"cvpn-endpoint-", "client-vpn-endpoint", "InvalidClientVpnEndpointId.NotFound",
+     "Client VPN endpoint"},
+    {"subnet-", "subnet", "InvalidSubnetID.NotFound", "subnet"},
 };
 
 /* The resources of ResourceId.N, each existing and taggable. */
@@ -36,7 +42,8 @@ static RESULT tags_resources(struct api_req *rq, struct api_resp *rs, struct api
 		                 "The request must contain the parameter ResourceId.1.");
 	for (i = 0; i < ids->n; i++) {
 		for (k = 0; k < sizeof(tag_kinds) / sizeof(tag_kinds[0]); k++)
-			if (strncmp(ids->v[i], tag_kinds[k].prefix, 4) == 0)
+			if (strncmp(ids->v[i], tag_kinds[k].prefix, strlen(tag_kinds[k].prefix)) ==
+			    0)
 				break;
 		if (k == sizeof(tag_kinds) / sizeof(tag_kinds[0]))
 			return api_error(rs, 400, "InvalidID",

@@ -4,10 +4,13 @@ clients: `aws acm ...` (CLI v1 on PATH and /usr/bin/aws v2) and boto3.
 
 Checks: import with fileb:// blobs (certificate, key, chain), list/describe/get/delete,
 OpenSSL validation (a key that does not match is a ValidationException), errors as JSON with
-__type, SigV4 scoped to service "acm", in-use protection, durability across kill -9.
+__type, SigV4 scoped to service "acm", in-use protection, durability across kill -9, ListCertificates paging (MaxItems/NextToken,
+boto3's paginator, the CLIs' --max-items/--page-size) and its filters (CertificateStatuses,
+Includes, SortBy).
 """
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -21,6 +24,52 @@ import cvpn_pki  # noqa: E402
 import ghapi  # noqa: E402
 
 
+OLD_CA_CNF = """
+[ ca ]
+default_ca = old
+[ old ]
+dir = {d}
+database = {d}/index.txt
+serial = {d}/serial
+new_certs_dir = {d}
+default_md = sha256
+policy = any
+private_key = {d}/oldca.key
+certificate = {d}/oldca.crt
+[ any ]
+commonName = supplied
+[ req ]
+distinguished_name = dn
+[ dn ]
+"""
+
+
+def extra_certs(d):
+    """An EC P-256 self-signed certificate and an RSA one that expired in 2020 (made with
+    `openssl ca -startdate/-enddate`, since `req -days` refuses the past)."""
+    os.makedirs(d, exist_ok=True)
+
+    def run(args):
+        subprocess.run(args, cwd=d, check=True, capture_output=True)
+
+    cnf = os.path.join(d, "old.cnf")
+    with open(cnf, "w") as f:
+        f.write(OLD_CA_CNF.format(d=d))
+    open(os.path.join(d, "index.txt"), "w").close()
+    with open(os.path.join(d, "serial"), "w") as f:
+        f.write("01\n")
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=ec.example",
+         "-keyout", "ec.key", "-out", "ec.crt", "-config", cnf])
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+         "-subj", "/CN=old ca", "-keyout", "oldca.key", "-out", "oldca.crt", "-config", cnf])
+    run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=old.example",
+         "-keyout", "old.key", "-out", "old.csr", "-config", cnf])
+    run(["openssl", "ca", "-batch", "-notext", "-config", cnf, "-startdate", "20200101000000Z",
+         "-enddate", "20200201000000Z", "-in", "old.csr", "-out", "old.crt"])
+    return {k: os.path.join(d, k) for k in ("ec.crt", "ec.key", "old.crt", "old.key")}
+
+
 def acm_client(srv):
     return boto3.client("acm", endpoint_url=srv.url, region_name=ghapi.REGION,
                         aws_access_key_id=ghapi.AK, aws_secret_access_key=ghapi.SK,
@@ -32,6 +81,7 @@ class AcmTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="gh-acm-")
         cls.pki = cvpn_pki.Pki(os.path.join(cls.tmp, "pki"))
+        cls.extra = extra_certs(os.path.join(cls.tmp, "extra"))
 
     def setUp(self):
         self.srv = ghapi.Server().start()
@@ -178,6 +228,141 @@ class AcmTest(unittest.TestCase):
         self.srv.start()
         rc, out, _ = self.srv.cli(["acm", "list-certificates"], v2=True)
         self.assertEqual([c["CertificateArn"] for c in out["CertificateSummaryList"]], [arn])
+
+    def imp(self, crt, key):
+        return self.acm.import_certificate(Certificate=cvpn_pki.Pki.read(crt).encode(),
+                                           PrivateKey=cvpn_pki.Pki.read(key).encode())[
+                                               "CertificateArn"]
+
+    def arns(self, **kw):
+        return [c["CertificateArn"]
+                for c in self.acm.list_certificates(**kw)["CertificateSummaryList"]]
+
+    def acm_error(self, fn, **kw):
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            fn(**kw)
+        return cm.exception.response["Error"]["Code"]
+
+    def raw_list(self, body):
+        h = {"Content-Type": "application/x-amz-json-1.1",
+             "X-Amz-Target": "CertificateManager.ListCertificates"}
+        status, _, data = self.srv.raw(body=json.dumps(body).encode(), headers=h, service="acm")
+        return status, json.loads(data)
+
+    def test_list_paging(self):
+        p, x = self.pki, self.extra
+        servers = [self.imp(p.server_crt, p.server_key) for _ in range(3)]
+        client = self.imp(p.client_crt, p.client_key)
+        ca = self.imp(p.ca_crt, p.ca_key)
+        old = self.imp(x["old.crt"], x["old.key"])
+        ec = self.imp(x["ec.crt"], x["ec.key"])
+        rsa = servers + [client, ca, old]
+        # ACM's default: RSA_1024/RSA_2048 only, so the EC certificate needs Includes.keyTypes
+        self.assertEqual(sorted(self.arns()), sorted(rsa))
+        # boto3's paginator sends MaxItems and follows NextToken
+        pages = list(self.acm.get_paginator("list_certificates").paginate(
+            PaginationConfig={"PageSize": 2}))
+        self.assertEqual([len(pg["CertificateSummaryList"]) for pg in pages], [2, 2, 2])
+        self.assertTrue(all("NextToken" in pg for pg in pages[:-1]))
+        self.assertNotIn("NextToken", pages[-1])
+        flat = [c["CertificateArn"] for pg in pages for c in pg["CertificateSummaryList"]]
+        self.assertEqual(flat, self.arns())  # same order, nothing twice
+        one = self.acm.list_certificates(MaxItems=6)
+        self.assertNotIn("NextToken", one)
+        # a page continues after its last certificate even when one before it is deleted
+        p1 = self.acm.list_certificates(MaxItems=2)
+        self.acm.delete_certificate(CertificateArn=p1["CertificateSummaryList"][1]
+                                    ["CertificateArn"])
+        p2 = self.acm.list_certificates(MaxItems=10, NextToken=p1["NextToken"])
+        self.assertEqual([c["CertificateArn"] for c in p2["CertificateSummaryList"]], flat[2:])
+        # CLI v2 --max-items / --starting-token, CLI v1 --page-size (MaxItems 1 per call)
+        rc, out, _ = self.srv.cli(["acm", "list-certificates", "--max-items", "2"], v2=True)
+        self.assertEqual(len(out["CertificateSummaryList"]), 2)
+        rc, out2, _ = self.srv.cli(["acm", "list-certificates", "--starting-token",
+                                    out["NextToken"]], v2=True)
+        self.assertEqual([c["CertificateArn"] for c in out["CertificateSummaryList"] +
+                          out2["CertificateSummaryList"]], self.arns())
+        rc, out, _ = self.srv.cli(["acm", "list-certificates", "--page-size", "1"])
+        self.assertEqual([c["CertificateArn"] for c in out["CertificateSummaryList"]],
+                         self.arns())
+        self.assertEqual(len(self.arns(Includes={"keyTypes": ["RSA_2048", "EC_prime256v1"]})),
+                         len(rsa))  # 7 imported, one deleted
+        self.assertIn(ec, self.arns(Includes={"keyTypes": ["RSA_2048", "EC_prime256v1"]}))
+
+    def test_list_filters_and_sort(self):
+        p, x = self.pki, self.extra
+        server = self.imp(p.server_crt, p.server_key)
+        client = self.imp(p.client_crt, p.client_key)
+        ca = self.imp(p.ca_crt, p.ca_key)
+        old = self.imp(x["old.crt"], x["old.key"])
+        ec = self.imp(x["ec.crt"], x["ec.key"])
+        self.assertEqual(self.arns(Includes={"keyTypes": ["EC_prime256v1"]}), [ec])
+        # CertificateStatuses: an imported certificate past NotAfter is EXPIRED
+        self.assertEqual(self.arns(CertificateStatuses=["EXPIRED"]), [old])
+        self.assertEqual(sorted(self.arns(CertificateStatuses=["ISSUED", "REVOKED"])),
+                         sorted([server, client, ca]))
+        self.assertEqual(self.acm.describe_certificate(CertificateArn=old)["Certificate"]
+                         ["Status"], "EXPIRED")
+        # key usages from the certificates' extensions (cvpn_pki.py's profiles)
+        eku = lambda *v: self.arns(Includes={"extendedKeyUsage": list(v)})  # noqa: E731
+        self.assertEqual(eku("TLS_WEB_SERVER_AUTHENTICATION"), [server])
+        self.assertEqual(eku("TLS_WEB_CLIENT_AUTHENTICATION"), [client])
+        self.assertEqual(sorted(eku("NONE")), sorted([ca, old]))
+        self.assertEqual(self.arns(Includes={"keyUsage": ["CERTIFICATE_SIGNING"]}), [ca])
+        self.assertEqual(sorted(self.arns(Includes={"keyUsage": ["DIGITAL_SIGNATURE"],
+                                                    "keyTypes": ["RSA_2048"]})),
+                         sorted([server, client]))
+        self.assertEqual(self.arns(Includes={"exportOption": "ENABLED"}), [])
+        summ = {c["CertificateArn"]: c for c in
+                self.acm.list_certificates()["CertificateSummaryList"]}
+        self.assertEqual(summ[server]["KeyUsages"], ["DIGITAL_SIGNATURE", "KEY_ENCIPHERMENT"])
+        self.assertEqual(summ[server]["ExtendedKeyUsages"], ["TLS_WEB_SERVER_AUTHENTICATION"])
+        self.assertEqual(summ[old]["Status"], "EXPIRED")
+        # SortBy CREATED_AT: descending is ascending reversed, and pages keep the order
+        asc = self.arns(SortBy="CREATED_AT", SortOrder="ASCENDING")
+        desc = self.arns(SortBy="CREATED_AT", SortOrder="DESCENDING")
+        self.assertEqual(sorted(asc), sorted([server, client, ca, old]))
+        self.assertEqual(desc, asc[::-1])
+        pages = self.acm.get_paginator("list_certificates").paginate(
+            SortBy="CREATED_AT", SortOrder="DESCENDING", PaginationConfig={"PageSize": 3})
+        self.assertEqual([c["CertificateArn"] for pg in pages
+                          for c in pg["CertificateSummaryList"]], desc)
+        # the CLI's shorthand for the same members
+        rc, out, _ = self.srv.cli(["acm", "list-certificates", "--certificate-statuses",
+                                   "EXPIRED"], v2=True)
+        self.assertEqual([c["CertificateArn"] for c in out["CertificateSummaryList"]], [old])
+        rc, out, _ = self.srv.cli(["acm", "list-certificates", "--includes",
+                                   "keyTypes=EC_prime256v1"])
+        self.assertEqual([c["CertificateArn"] for c in out["CertificateSummaryList"]], [ec])
+
+    def test_list_validation(self):
+        self.imp(self.pki.server_crt, self.pki.server_key)
+        lc = self.acm.list_certificates
+        self.assertEqual(self.acm_error(lc, MaxItems=1001), "ValidationException")
+        self.assertEqual(self.acm_error(lc, NextToken="bogus"), "InvalidArgsException")
+        tok = lc(MaxItems=1)  # one certificate: no token; make one from a two-item list
+        self.assertNotIn("NextToken", tok)
+        self.imp(self.pki.server_crt, self.pki.server_key)
+        tok = lc(MaxItems=1)["NextToken"]
+        self.assertEqual(self.acm_error(lc, NextToken=tok, SortBy="CREATED_AT"),
+                         "InvalidArgsException")  # a token of the other order
+        for body, code in (({"MaxItems": 0}, "ValidationException"),
+                           ({"MaxItems": "2"}, "SerializationException"),
+                           ({"NextToken": ""}, "ValidationException"),
+                           ({"CertificateStatuses": ["NOPE"]}, "ValidationException"),
+                           ({"CertificateStatuses": "ISSUED"}, "SerializationException"),
+                           ({"Includes": {"keyTypes": ["RSA_9"]}}, "ValidationException"),
+                           ({"Includes": {"keyUsage": ["SIGNING"]}}, "ValidationException"),
+                           ({"SortBy": "NAME"}, "ValidationException"),
+                           ({"SortOrder": "UP"}, "ValidationException")):
+            status, out = self.raw_list(body)
+            self.assertEqual((status, out["__type"]), (400, code), body)
+        status, out = self.raw_list({"MaxItems": 1000})
+        self.assertEqual((status, len(out["CertificateSummaryList"])), (200, 2))
+        rc, _, err = self.srv.cli(["acm", "list-certificates", "--certificate-statuses",
+                                   "NOPE"], v2=True, check=False)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("NOPE", err)
 
     @staticmethod
     def _deleted(acm, arn):

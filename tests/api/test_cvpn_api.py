@@ -503,6 +503,64 @@ class Plumbing(CvpnBase):
         rc, out, _ = self.srv.cli(["ec2", "describe-client-vpn-endpoints", "--page-size", "5"])
         self.assertEqual(len(out["ClientVpnEndpoints"]), 5)
 
+    def test_create_delete_describe_tags(self):  # E9: CreateTags/DeleteTags/DescribeTags
+        eid = self.create()["ClientVpnEndpointId"]
+        other = self.create(ClientCidrBlock="172.20.0.0/22", TagSpecifications=[
+            {"ResourceType": "client-vpn-endpoint",
+             "Tags": [{"Key": "Name", "Value": "other"}]}])["ClientVpnEndpointId"]
+        self.ec2.create_tags(Resources=[eid], Tags=[{"Key": "team", "Value": "red"},
+                                                    {"Key": "env", "Value": "prod"}])
+        self.assertEqual(sorted((t["Key"], t["Value"]) for t in self.describe(eid)["Tags"]),
+                         [("env", "prod"), ("team", "red")])
+        got = self.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [eid]}])["Tags"]
+        self.assertEqual(sorted((t["Key"], t["Value"], t["ResourceType"]) for t in got),
+                         [("env", "prod", "client-vpn-endpoint"),
+                          ("team", "red", "client-vpn-endpoint")])
+        got = self.ec2.describe_tags(Filters=[{"Name": "resource-type",
+                                               "Values": ["client-vpn-endpoint"]}])["Tags"]
+        self.assertEqual(sorted((t["ResourceId"], t["Key"]) for t in got),
+                         sorted([(eid, "env"), (eid, "team"), (other, "Name")]))
+        # the endpoint's own tag filters see tags from CreateTags
+        for flt in ([{"Name": "tag:team", "Values": ["red"]}],
+                    [{"Name": "tag-key", "Values": ["env"]}]):
+            f = self.ec2.describe_client_vpn_endpoints(Filters=flt)["ClientVpnEndpoints"]
+            self.assertEqual([x["ClientVpnEndpointId"] for x in f], [eid])
+        # CLI v2 adds, CLI v1 deletes by key alone
+        self.srv.cli(["ec2", "create-tags", "--resources", eid, other,
+                      "--tags", "Key=owner,Value=ops"], v2=True)
+        self.srv.cli(["ec2", "delete-tags", "--resources", eid, "--tags", "Key=team"])
+        rc, out, _ = self.srv.cli(["ec2", "describe-tags", "--filters",
+                                   "Name=resource-id,Values=%s" % eid], v2=True)
+        self.assertEqual(sorted(t["Key"] for t in out["Tags"]), ["env", "owner"])
+        self.assertEqual(sorted(t["Key"] for t in self.describe(other)["Tags"]),
+                         ["Name", "owner"])
+        # a value that does not match deletes nothing; the matching one deletes
+        self.ec2.delete_tags(Resources=[eid], Tags=[{"Key": "env", "Value": "dev"}])
+        self.assertIn("env", [t["Key"] for t in self.describe(eid)["Tags"]])
+        self.ec2.delete_tags(Resources=[eid], Tags=[{"Key": "env", "Value": "prod"}])
+        self.assertEqual(self.describe(eid)["Tags"], [{"Key": "owner", "Value": "ops"}])
+        # errors: unknown endpoint, unknown prefix, too many tags
+        msg = self.assert_client_error("InvalidClientVpnEndpointId.NotFound",
+                                       self.ec2.create_tags,
+                                       Resources=["cvpn-endpoint-0123456789abcdef0"],
+                                       Tags=[{"Key": "a", "Value": "b"}])
+        self.assertIn("cvpn-endpoint-0123456789abcdef0", msg)
+        self.assert_client_error("InvalidClientVpnEndpointId.NotFound", self.ec2.delete_tags,
+                                 Resources=["cvpn-endpoint-0123456789abcdef0"])
+        self.assert_client_error("InvalidID", self.ec2.create_tags, Resources=["cvpn-0abc"],
+                                 Tags=[{"Key": "a", "Value": "b"}])
+        self.assert_client_error("TagLimitExceeded", self.ec2.create_tags, Resources=[eid],
+                                 Tags=[{"Key": "k%d" % i, "Value": "v"} for i in range(50)])
+        self.assertEqual(self.describe(eid)["Tags"], [{"Key": "owner", "Value": "ops"}])
+        # subnets (the target networks) are taggable the same way
+        self.ec2.create_tags(Resources=[self.sub_a], Tags=[{"Key": "tier", "Value": "app"}])
+        sub = self.ec2.describe_subnets(SubnetIds=[self.sub_a])["Subnets"][0]
+        self.assertEqual(sub["Tags"], [{"Key": "tier", "Value": "app"}])
+        # the endpoint's tags go with it when it is purged
+        self.ec2.delete_client_vpn_endpoint(ClientVpnEndpointId=other)
+        ghapi.wait_for(lambda: not self.ec2.describe_tags(Filters=[
+            {"Name": "resource-id", "Values": [other]}])["Tags"], "tags purged with endpoint")
+
     def test_rule_pagination(self):
         eid = self.create()["ClientVpnEndpointId"]
         for i in range(7):
