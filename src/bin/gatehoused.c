@@ -9,8 +9,8 @@
  * engine with --config FILE) adds an option, one start call and one stop call.
  * With --config, svc (svc/svc.h) joins the API and the engine: stored VPN connections run as
  * tunnels, their status shows as VgwTelemetry, the file's outside-address pool feeds the API.
- * Always, svc_cvpn (svc/svc_cvpn.h) runs the stored Client VPN endpoints as OpenVPN servers.
- * Both follow every API change (gh_on_change).
+ * With --config, svc_cvpn (svc/svc_cvpn.h) also runs the stored Client VPN endpoints as
+ * OpenVPN servers. Both follow every API change (gh_on_change).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -232,7 +232,8 @@ static void gh_on_change(void *arg, const char *action)
 
 	if (d->svc)
 		svc_api_changed(d->svc, action);
-	svc_cvpn_sync(d->cvpn);
+	if (d->cvpn)
+		svc_cvpn_sync(d->cvpn);
 }
 
 static RESULT gh_cvpn_start(struct gh_daemon *d)
@@ -280,7 +281,10 @@ static RESULT gh_start(struct gh_daemon *d)
 
 		GUARD(svc_new(&sc, &d->svc));
 	}
-	GUARD(gh_cvpn_start(d));
+	/* Like the tunnels, Client VPN endpoints run only with --config: from flags alone the
+	 * daemon is the API over the store (no TUN devices, sockets or nftables on the host). */
+	if (d->engine)
+		GUARD(gh_cvpn_start(d));
 	api_server_set_change_cb(d->api, gh_on_change, d);
 	return E_OK;
 }
