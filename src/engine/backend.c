@@ -231,10 +231,25 @@ static void on_tunnel_status(void *arg, bool up, const char *msg)
 	engine_tunnel_set_status(t, up, msg);
 }
 
+/* DPD (RFC 7296 2.4): the newest authenticated inbound ESP packet of the tunnel's SAs. */
+static uint64_t on_last_inbound_ms(void *arg)
+{
+	struct engine_tunnel *t = arg;
+	struct dp_sa_info si;
+	uint64_t last = 0;
+
+	for (size_t i = 0; t->dp && i < t->nsas; i++)
+		if (dp_sa_stats(t->dp->dp, t->sas[i].spi_in, ESP_DIR_IN, &si) == E_OK &&
+		    si.last_ms > last)
+			last = si.last_ms;
+	return last;
+}
+
 static const struct ike_callbacks ike_cbs = {
     .child_sa_up = on_child_sa_up,
     .child_sa_down = on_child_sa_down,
     .tunnel_status = on_tunnel_status,
+    .last_inbound_ms = on_last_inbound_ms,
 };
 
 /* ---- the backend table ---- */

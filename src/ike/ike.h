@@ -86,6 +86,10 @@ struct ike_callbacks {
 	void (*child_sa_down)(void *arg, uint32_t spi_in, uint32_t spi_out);
 	/* up: an IKE SA with at least one CHILD SA exists; msg says why it changed. */
 	void (*tunnel_status)(void *arg, bool up, const char *msg);
+	/* Optional: clock_mono_ms() of the last authenticated inbound packet on the tunnel's
+	 * CHILD SAs (0 = none). RFC 7296 2.4: traffic on a CHILD SA shows the peer alive, so a
+	 * DPD probe goes out only after silence on both the IKE SA and its CHILD SAs. */
+	uint64_t (*last_inbound_ms)(void *arg);
 };
 
 /* cfg may be NULL (defaults). */

@@ -167,8 +167,23 @@ RESULT ike_info_delete_ike(struct ike_sa *sa)
 	return rc;
 }
 
-/* RFC 7296 2.4: probe only when nothing was heard for a while (checked again when a queued
- * probe gets its turn: the exchange before it may have shown the peer alive). */
+/* When the peer was last heard from: on the IKE SA, or on any of its CHILD SAs (ESP). */
+static uint64_t ike_last_heard_ms(const struct ike_sa *sa)
+{
+	const struct ike_tunnel *t = sa->tun;
+	uint64_t last = sa->last_rx_ms, esp;
+
+	if (t->cb.last_inbound_ms) {
+		esp = t->cb.last_inbound_ms(t->cb_arg);
+		if (esp > last)
+			last = esp;
+	}
+	return last;
+}
+
+/* RFC 7296 2.4: probe only when nothing was heard for a while, neither IKE nor ESP (checked
+ * again when a queued probe gets its turn: the exchange before it may have shown the peer
+ * alive). */
 RESULT ike_info_dpd_send(struct ike_sa *sa)
 {
 	struct ike_builder b;
@@ -176,7 +191,7 @@ RESULT ike_info_dpd_send(struct ike_sa *sa)
 	result_t rc;
 
 	if (sa->state != IKE_SA_ESTABLISHED ||
-	    clock_mono_ms() - sa->last_rx_ms < IKE_DPD_INTERVAL_MS)
+	    clock_mono_ms() - ike_last_heard_ms(sa) < IKE_DPD_INTERVAL_MS)
 		return E_OK;
 	if (sa->req_kind != IKE_REQ_NONE) {
 		ike_sa_enqueue(sa, IKE_REQ_DPD, 0);

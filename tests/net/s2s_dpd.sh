@@ -3,7 +3,8 @@
 # blackholed (nftables drop in gw); Gatehouse must declare the tunnel DOWN with the guide's
 # "AWS tunnel DPD timed out after N retransmits" message, move its route behind every healthy
 # path (metric >= ENGINE_METRIC_UNHEALTHY), and with dpd-timeout-action restart bring the
-# tunnel back UP once the link works again.
+# tunnel back UP once the link works again. Before that, RFC 7296 2.4: while ESP arrives from
+# the peer it is alive, so no DPD probe goes out; once everything is quiet one does.
 #
 #   cgwhost -- cgw 192.0.2.2 (strongSwan) ==X== 198.51.100.1 gw (Gatehouse engine) -- vpchost
 set -u
@@ -17,11 +18,33 @@ s2s_topology
 GH_OPTS="	dpd-timeout-seconds 30
 	dpd-timeout-action restart" gh_start "$(GH_OPTS="	dpd-timeout-seconds 30
 	dpd-timeout-action restart" s2s_gh_conf)"
-SS_START=start s2s_cgw_up
+SS_DPD_DELAY=0s SS_START=start s2s_cgw_up
 ss_wait_child cgw tun1 30 || fail "tunnel not established"
 gh_wait_up 1 10
 [ "$(metric)" -lt 1048576 ] || fail "route of an UP tunnel has the unhealthy metric $(metric)"
 pass "DPD: tunnel UP, route metric $(metric)"
+
+# IKE packets arriving at the customer gateway from Gatehouse (port 500, or 4500 with the
+# non-ESP marker) are our DPD probes: strongSwan's own dpd_delay is 0, and nothing rekeys.
+nsx cgw nft -f - <<'NFT' || fail "nftables counter"
+table inet dpdcount {
+	counter ike {}
+	chain in {
+		type filter hook input priority 0; policy accept;
+		udp sport 500 counter name ike
+		udp sport 4500 @th,64,32 0 counter name ike
+	}
+}
+NFT
+probes() { nsx cgw nft list counter inet dpdcount ike | grep -o 'packets [0-9]*' | cut -d' ' -f2; }
+before=$(probes)
+nsx cgwhost ping -q -i 0.5 -w 22 $S2S_VPCHOST >/dev/null || fail "ping stream through the tunnel"
+[ "$(probes)" -eq "$before" ] ||
+	fail "DPD probes sent while ESP arrived from the peer ($((  $(probes) - before )) in 22 s)"
+pass "DPD: no probe while ESP traffic shows the peer alive (22 s; idle probe interval 10 s)"
+probed() { [ "$(probes)" -gt "$before" ]; }
+wait_for 30 probed || fail "no DPD probe after 30 s of silence"
+pass "DPD: a probe once IKE and ESP are quiet"
 
 nsx gw nft -f - <<'NFT' || fail "nftables blackhole"
 table inet blackhole {
