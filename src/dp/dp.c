@@ -6,6 +6,7 @@
  * batches, holding no reference).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -257,14 +258,23 @@ static RESULT dp_workers_start(struct dp *dp)
 	if (dp->offload && (!(dp->tx.big = malloc(DP_TSO_BUF_LEN)) ||
 			    !(dp->rx.big = malloc(DP_TSO_BUF_LEN))))
 		return E_NOMEM;
-	for (unsigned i = 0; i < 2; i++) {
+	/* Workers take no signals: the loop's thread handles them (signalfd), whatever was or
+	 * will be registered there; a thread inherits the mask it is created with. */
+	sigset_t all, old;
+	result_t rc = E_OK;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned i = 0; i < 2 && rc == E_OK; i++) {
 		ws[i]->qs_epoch = atomic_load(&dp->epoch);
 		if (pthread_create(&ws[i]->thread, NULL, ws[i]->is_tx ? dp_tx_main : dp_rx_main,
 				   ws[i]) != 0)
-			return E_SYSTEM;
-		ws[i]->started = true;
+			rc = E_SYSTEM;
+		else
+			ws[i]->started = true;
 	}
-	return E_OK;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 RESULT dp_new(struct ev_loop *loop, const struct dp_config *cfg, struct dp **out)
