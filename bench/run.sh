@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/run.sh - what `make bench` runs: builds every bench/*.c program (make bench-crypto) into
 # $BUILD/bench (default build/, optimised, no sanitizers) and runs each, then every other
-# bench/*.sh script. Each benchmark prints its own table; see bench/README.md.
+# executable bench/*.sh script (tunnel.sh: site-to-site tunnels; cvpn.sh: Client VPN server vs
+# openvpn --server). Each benchmark prints its own table; see bench/README.md.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}

@@ -22,6 +22,19 @@
 
 #define OVPN_GSO_MAX_BYTES 65000 /* below the 65507-octet UDP payload limit */
 
+/* --- socket ------------------------------------------------------------------------------- */
+
+void ovpn_udp_buffers(int fd)
+{
+	int want = OVPN_UDP_SOCKBUF;
+
+	/* FORCE goes past net.core.[rw]mem_max (CAP_NET_ADMIN, which the TUN needs anyway). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
 /* --- receive ------------------------------------------------------------------------------ */
 
 size_t ovpn_rxq_recv(struct ovpn_server *srv, size_t len[OVPN_BATCH], socklen_t salen[OVPN_BATCH])

@@ -10,6 +10,7 @@
  *     computed for each.
  * The openvpn client's kernel checks those checksums, so every one must be right.
  */
+#include <arpa/inet.h>
 #include <linux/virtio_net.h>
 #include <string.h>
 
@@ -20,23 +21,27 @@
 #define OVPN_TCP_PSH 0x08
 #define OVPN_TCP_CWR 0x80
 
-/* RFC 1071 one's-complement sum of n octets (any n; an odd last octet is padded with zero),
- * as a 16-bit value in network order interpretation, not complemented. Summed 32 bits at a
- * time into 64: the one's-complement sum does not depend on the word size. */
+/* RFC 1071 one's-complement sum of n octets (an odd last octet padded with zero) plus start,
+ * folded to 16 bits, not complemented. 1.2: the sum does not depend on byte order or word
+ * size, so it runs over 64-bit native loads and is swapped to network order once at the end
+ * (on a little-endian host each 16-bit word was summed byte-swapped). */
 uint16_t ovpn_csum(uint32_t start, const uint8_t *p, size_t n)
 {
-	uint64_t sum = 0;
+	uint64_t sum = 0, v;
 	size_t i = 0;
+	uint8_t tail[8] = {0};
 
-	for (; i + 4 <= n; i += 4) {
-		sum += (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 |
-		       p[i + 3];
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, p + i, 8);
+		sum += (v & 0xFFFFFFFFu) + (v >> 32);
 	}
-	for (; i + 2 <= n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
 	if (i < n)
-		sum += (uint32_t)p[i] << 8;
-	sum += start;
+		memcpy(tail, p + i, n - i);
+	memcpy(&v, tail, 8);
+	sum += (v & 0xFFFFFFFFu) + (v >> 32);
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	sum = (uint64_t)ntohs((uint16_t)sum) + start;
 	while (sum >> 16)
 		sum = (sum & 0xFFFF) + (sum >> 16);
 	return (uint16_t)sum;

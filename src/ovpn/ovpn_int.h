@@ -114,7 +114,7 @@ struct ovpn_tcp_conn {
 	struct ovpn_client *client;
 	struct ovpn_tcp_conn *next;
 	uint64_t opened_ms; /* accept time: without a session it is closed after hand-window */
-	bool tx_batched; /* tx holds packets of the current TUN burst, to be sent at its end */
+	bool tx_batched;    /* tx holds packets of the current TUN burst, to be sent at its end */
 };
 
 struct ovpn_client {
@@ -169,6 +169,7 @@ struct ovpn_server {
 	uint8_t txbuf[OVPN_PKT_MAX + 64];
 	uint8_t ptbuf[OVPN_PKT_MAX + 64];
 	struct log_ratelimit rl;
+	struct log_ratelimit reset_rl; /* HARD_RESET_SERVER_V2 answers (reflect filter) */
 	/* Data path batching (ovpn_server.c): UDP datagrams in by recvmmsg, out by sendmmsg
 	 * with UDP GSO; TCP output of a TUN burst in one send. */
 	enum ovpn_gso udp_gso;
@@ -235,6 +236,10 @@ void ovpn_server_client_gone(struct ovpn_server *srv, struct ovpn_client *c);
  * one client), TCP by one send per connection. */
 void ovpn_txq_begin(struct ovpn_server *srv);
 void ovpn_txq_end(struct ovpn_server *srv);
+/* Socket buffers of OVPN_UDP_SOCKBUF octets each way on the UDP socket: the default (~200 KiB,
+ * ~90 full datagrams) overflows whenever the loop is not scheduled for a few milliseconds. */
+#define OVPN_UDP_SOCKBUF (4 * 1024 * 1024)
+void ovpn_udp_buffers(int fd);
 /* Queue one UDP datagram (copied); false if it cannot be queued (too large): send it now. */
 bool ovpn_txq_add(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t salen,
                   const uint8_t *p, size_t n);

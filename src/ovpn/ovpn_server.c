@@ -112,7 +112,6 @@ static void ovpn_reset_reply(struct ovpn_server *srv, const struct sockaddr *sa,
 {
 	struct ovpn_ctl r = {
 	    .opcode = OVPN_P_CONTROL_HARD_RESET_SERVER_V2,
-	    .sid = ovpn_cookie_make(&srv->cookie, sa, p->sid, clock_mono_ms()),
 	    .n_acks = 1,
 	    .acks = {p->msg_id},
 	    .remote_sid = p->sid,
@@ -120,9 +119,12 @@ static void ovpn_reset_reply(struct ovpn_server *srv, const struct sockaddr *sa,
 	};
 	struct wbuf w;
 
-	/* reflect_filter: bound what a spoofed source can make us send. */
-	if (!log_ratelimit_ok(&srv->rl))
+	/* reflect_filter: bound what a spoofed source can make us send, with a bucket of its
+	 * own (initial packets only, like OpenVPN's), so dropped junk cannot use up the answers
+	 * new clients need; checked before the HMAC is computed. */
+	if (!log_ratelimit_ok(&srv->reset_rl))
 		return;
+	r.sid = ovpn_cookie_make(&srv->cookie, sa, p->sid, clock_mono_ms());
 	wbuf_init(&w, srv->txbuf, sizeof(srv->txbuf));
 	wbuf_put_u16(&w, 0);
 	ovpn_ctl_build(&w, &r);
@@ -290,15 +292,19 @@ static void ovpn_server_packet(struct ovpn_server *srv, const struct sockaddr *s
 		return;
 	}
 	struct ovpn_client *c = conn ? conn->client : ovpn_client_by_sa(srv, sa, salen);
+	/* The session's own packets first, its reset too: a copy of it (late, or replayed by
+	 * anyone who can send from the client's address) must not get a fresh stateless answer,
+	 * whose new server session id (the cookie of a later time slot) the stock client takes
+	 * for a new session, ending this one (ovpn_storm.sh). The session ignores it. */
+	if (c && c->sid_remote == p.sid) {
+		if (!srv->tc_on || ovpn_client_tc_fresh(c, tc_pid, tc_time))
+			ovpn_client_ctl_input(c, &p);
+		return;
+	}
 	if (p.opcode == OVPN_P_CONTROL_HARD_RESET_CLIENT_V2) {
 		/* openvpn-protocol.md 9.1: key_id must be 0 on the first packet. */
 		if (p.key_id == 0 && p.msg_id == 0 && p.n_acks == 0)
 			ovpn_reset_reply(srv, sa, salen, conn, &p);
-		return;
-	}
-	if (c && c->sid_remote == p.sid) {
-		if (!srv->tc_on || ovpn_client_tc_fresh(c, tc_pid, tc_time))
-			ovpn_client_ctl_input(c, &p);
 		return;
 	}
 	ovpn_client_accept(srv, sa, salen, conn, &p, tc_pid, tc_time);
@@ -338,8 +344,8 @@ static void ovpn_udp_cb(struct ev_io *io, uint32_t revents)
 		srv->gro.on = srv->tun_vnet;
 		for (size_t i = 0; i < got; i++) {
 			if (len[i] > 0)
-				ovpn_server_packet(srv, (struct sockaddr *)&srv->rxq_sa[i], salen[i],
-				                   NULL, srv->rxq[i], len[i]);
+				ovpn_server_packet(srv, (struct sockaddr *)&srv->rxq_sa[i],
+				                   salen[i], NULL, srv->rxq[i], len[i]);
 		}
 		srv->gro.on = false;
 		ovpn_gro_flush(srv);
@@ -607,7 +613,10 @@ static RESULT ovpn_server_socket(struct ovpn_server *srv)
 	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return E_SYSTEM;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* TCP: rebind over TIME_WAIT after a restart. Not UDP: there it would let a second
+	 * server bind the same address and port and share its packets. */
+	if (type == SOCK_STREAM)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 ||
 	    (type == SOCK_STREAM && listen(fd, 128) != 0)) {
 		log_err("ovpn", "cannot bind port %u: %s", srv->cfg.port, strerror(errno));
@@ -625,6 +634,7 @@ static RESULT ovpn_server_socket(struct ovpn_server *srv)
 		return ev_io_add(srv->loop, &srv->tcp_io);
 	}
 	srv->udp_fd = fd;
+	ovpn_udp_buffers(fd);
 	ev_io_init(&srv->udp_io, fd, EPOLLIN, ovpn_udp_cb, srv);
 	return ev_io_add(srv->loop, &srv->udp_io);
 }
@@ -661,6 +671,7 @@ RESULT ovpn_server_new(struct ev_loop *loop, const struct ovpn_config *cfg,
 	srv->cfg.crl_path = srv->cfg.tls_crypt_path = NULL;
 	srv->udp_fd = srv->tcp_fd = srv->tun_fd = -1;
 	srv->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 200);
+	srv->reset_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 200);
 	if (srv->cfg.max_clients == 0 || srv->cfg.max_clients > OVPN_PEER_ID_UNDEF)
 		srv->cfg.max_clients = 1024;
 	GUARD_OUT(rc, ovpn_profile_new(&srv->cfg, &srv->prof));

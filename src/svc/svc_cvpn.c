@@ -545,6 +545,13 @@ static result_t listen_pick(struct svc_cvpn *s, const struct ep_list *l, struct 
 	if (s->cfg.nlisten == 0) {
 		memset(&a, 0, sizeof(a));
 		a.family = AF_INET; /* the any-address */
+		if (listen_taken(l, e, &a)) {
+			log_err("cvpn",
+			        "%s: another endpoint already serves %s port %u on every address: "
+			        "give client-vpn-address one address per endpoint",
+			        e->id, cvpn_transport_str(e->transport), e->port);
+			return E_RANGE;
+		}
 	} else {
 		for (i = 0; i < s->cfg.nlisten; i++)
 			if (!listen_taken(l, e, &s->cfg.listen[i]))
@@ -563,8 +570,9 @@ static result_t listen_pick(struct svc_cvpn *s, const struct ep_list *l, struct 
 	return E_OK;
 }
 
-/* One available endpoint: its server started, replaced or reconfigured; ended records cut. */
-static result_t ep_serve(struct svc_cvpn *s, const struct ep_list *l, struct cvpn_endpoint *e)
+/* One available endpoint: its server started, replaced or reconfigured; ended records cut.
+ * e is moved into the server (left empty). */
+static result_t ep_serve(struct svc_cvpn *s, struct cvpn_endpoint *e)
 {
 	struct cvpn_srv *v = srv_find(s, e->id);
 	struct cvpn_materials m;
@@ -572,7 +580,8 @@ static result_t ep_serve(struct svc_cvpn *s, const struct ep_list *l, struct cvp
 	char fp[65];
 	result_t rc;
 
-	GUARD(listen_pick(s, l, e));
+	if (!e->listen_addr.family)
+		return E_RANGE; /* listen_pick said why */
 	oc_build(s, e, &oc);
 	rc = cvpn_materials_get(s->cfg.store, s->cfg.region, s->cfg.account, e, &m);
 	if (rc != E_OK) {
@@ -660,9 +669,13 @@ void svc_cvpn_sync(struct svc_cvpn *s)
 			srv_retire(v, OVPN_KILL_HALT,
 			           e ? "endpoint is not available" : "endpoint deleted");
 	}
+	/* Addresses first, against the whole list: serving moves endpoints out of it. */
+	for (size_t i = 0; i < l.n; i++)
+		if (l.v[i].status == CVPN_ST_AVAILABLE && listen_pick(s, &l, &l.v[i]) != E_OK)
+			log_debug("cvpn", "%s: no listen address", l.v[i].id);
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].status == CVPN_ST_AVAILABLE)
-			(void)ep_serve(s, &l, &l.v[i]);
+			(void)ep_serve(s, &l.v[i]);
 	ep_list_fini(&l);
 	nat_sync(s);
 	s->next_sync_ms = clock_mono_ms() + SVC_CVPN_SYNC_MS;

@@ -20,6 +20,8 @@
 #   addr_add NS IF CIDR            add another address to an interface
 #   route_add NS PREFIX VIA        static route
 #   forwarding_on NS               enable IPv4 forwarding in NS
+#   ns_resolv NS NAMESERVER        /etc/resolv.conf as NS's commands see it (nsx: ip netns exec
+#                                  bind-mounts /etc/netns/<full name>/resolv.conf); removed on exit
 #   bg NS LOG cmd...               start cmd in NS in the background, logged; pid tracked
 #   wait_for SECONDS cmd...        poll cmd (every 0.2 s) until it succeeds; 1 on timeout
 #   ss_start NS [charon-section-lines]   start charon in NS with its own /run, vici socket
@@ -35,6 +37,7 @@ set -u
 GH_RUN_ID=${GH_RUN_ID:-gh$$}
 GH_TMP=$(mktemp -d "/tmp/$GH_RUN_ID-XXXXXX")
 GH_NS_LIST=()
+GH_ETC_DIRS=()
 GH_PIDS=()
 GH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GH_PASSES=0
@@ -50,6 +53,7 @@ gh_cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	for ns in "${GH_ETC_DIRS[@]}"; do rm -rf "$ns"; done
 	if [ "$rc" -ne 0 ] && [ -n "${GH_KEEP_LOGS:-}" ]; then
 		echo "logs kept in $GH_TMP"
 	else
@@ -99,6 +103,14 @@ link_add() { # NS1 IF1 CIDR1 NS2 IF2 CIDR2
 addr_add() { ip -n "$(ns_name "$1")" addr add "$3" dev "$2"; }
 route_add() { ip -n "$(ns_name "$1")" route add "$2" via "$3"; }
 forwarding_on() { nsx "$1" sysctl -qw net.ipv4.ip_forward=1; }
+
+ns_resolv() { # NS NAMESERVER
+	local d
+	d=/etc/netns/$(ns_name "$1")
+	mkdir -p "$d" || fail "cannot create $d"
+	GH_ETC_DIRS+=("$d")
+	printf 'nameserver %s\noptions timeout:1 attempts:2\n' "$2" >"$d/resolv.conf"
+}
 
 bg() { # NS LOG cmd...
 	local ns=$1 log=$2

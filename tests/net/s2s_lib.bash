@@ -90,7 +90,7 @@ s2s_swanctl_cgw() {
     over_time = 10s
     rand_time = 0
     reauth_time = 0
-    dpd_delay = 10s
+    dpd_delay = ${SS_DPD_DELAY:-10s}
     keyingtries = 0
     mobike = no
     encap = no
@@ -150,7 +150,7 @@ connections {
     remote_addrs = %any
     proposals = ${SS_IKE:-aes128-sha1-modp1024}
     reauth_time = 0
-    dpd_delay = 10s
+    dpd_delay = ${SS_DPD_DELAY:-10s}
     mobike = no
     local {
       auth = psk
@@ -372,9 +372,9 @@ s2s_ss_start() { # NS REMOTE_NET
 }
 
 # --- gatehoused with the EC2 API in gw (scenarios driven through the AWS CLI) ---------------
-# s2s_api_setup NAME: check the binaries and write $conf: the API on gw's loopback with the
-# credentials NAME / NAME-secret, both outside addresses as the pool, the VPC network.
-s2s_api_setup() { # NAME
+# api_setup NAME: check the binaries and write $conf with what every API scenario needs: the
+# API on gw's loopback with the credentials NAME / NAME-secret (callers append their lines).
+api_setup() { # NAME
 	GH_BIN=${GH_BIN:-$GH_ROOT/build-san/gatehoused}
 	AWS=${AWS_CLI:-/usr/bin/aws}
 	[ -x "$GH_BIN" ] || fail "no gatehoused at $GH_BIN (make SAN=1 all)"
@@ -388,25 +388,35 @@ data-dir $GH_TMP/data
 access-key $1
 secret-key $1-secret
 log-level debug
+CONF
+}
+
+# s2s_api_setup NAME: api_setup, plus both outside addresses as the pool and the VPC network.
+s2s_api_setup() { # NAME
+	api_setup "$1"
+	cat >>"$conf" <<CONF
 outside-address $S2S_GW1 $S2S_GW2
 vpc-network $S2S_VPC
 CONF
 }
 
-# The AWS CLI inside gw's namespace (the API listens on that namespace's loopback only).
-aws_gw() {
+# The AWS CLI inside gw's namespace (the API listens on that namespace's loopback only):
+# aws_api SERVICE args... (e.g. aws_api acm import-certificate ...); aws_gw = aws_api ec2.
+aws_api() {
 	nsx gw env AWS_ACCESS_KEY_ID="$S2S_API_KEY" AWS_SECRET_ACCESS_KEY="$S2S_API_KEY-secret" \
 		AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true \
 		AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-		"$AWS" --endpoint-url "$API" ec2 "$@"
+		"$AWS" --endpoint-url "$API" "$@"
 }
+aws_gw() { aws_api ec2 "$@"; }
 
-# Start gatehoused --config $conf in gw; each start logs to a new $GH_LOG.
+# Start gatehoused --config $conf in gw (plus $GH_DAEMON_FLAGS); each start logs to a new $GH_LOG.
 GH_LOG_N=0
 daemon_start() {
 	GH_LOG_N=$((GH_LOG_N + 1))
 	GH_LOG=$GH_TMP/gatehoused-$GH_LOG_N.log
-	bg gw "$GH_LOG" env ASAN_OPTIONS=detect_leaks=1 "$GH_BIN" --config "$conf" --state-delay-ms 500
+	bg gw "$GH_LOG" env ASAN_OPTIONS=detect_leaks=1 "$GH_BIN" --config "$conf" --state-delay-ms 500 \
+		${GH_DAEMON_FLAGS:-}
 	GH_DAEMON_PID=${GH_PIDS[-1]}
 	wait_for 15 nsx gw curl -s -o /dev/null "$API/" || fail "the API did not answer: $(tail -5 "$GH_LOG")"
 }

@@ -285,3 +285,28 @@ TEST(ovpn_gso_completes_partial_checksums)
 	CHECK_ERR(ovpn_gso_split(&vh, ip, n, out, sizeof(out), collect, NULL), E_INVAL);
 	CHECK_ERR(ovpn_gso_split(&vh, ip, 30, out, sizeof(out), collect, NULL), E_INVAL);
 }
+
+/* The checksum (64-bit native loads) against the plain RFC 1071 loop, every length and
+ * alignment, random octets. */
+TEST(ovpn_csum_matches_rfc1071)
+{
+	uint8_t buf[300];
+	uint32_t x = 12345;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t n = 0; n + off <= sizeof(buf); n++) {
+			uint32_t s = 0xABCD;
+			for (size_t i = 0; i < n; i += 2)
+				s += (uint32_t)(buf[off + i] << 8 | (i + 1 < n ? buf[off + i + 1] : 0));
+			while (s >> 16)
+				s = (s & 0xFFFF) + (s >> 16);
+			if (ovpn_csum(0xABCD, buf + off, n) != s)
+				TEST_FAIL("offset %zu length %zu", off, n);
+		}
+	}
+	CHECK_EQ(ovpn_csum(0x1FFFF, NULL, 0), 1u);
+}
