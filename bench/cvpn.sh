@@ -49,21 +49,9 @@ fi
 # --- throwaway PKI (EC P-256, as tests/net/ovpn_client.sh) -----------------------------------
 PKI=$GH_TMP/pki
 mkdir -p "$PKI"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-keyout "$PKI/ca.key" -out "$PKI/ca.crt" -subj "/CN=bench-ca" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-	2>/dev/null || fail "openssl CA"
-mkcert() { # NAME EKU
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$PKI/$1.key" \
-		-subj "/CN=$1" -out "$PKI/$1.csr" 2>/dev/null || fail "openssl req $1"
-	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=%s\n' \
-		"$2" >"$PKI/$1.ext"
-	openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
-		-CAcreateserial -days 2 -extfile "$PKI/$1.ext" -out "$PKI/$1.crt" 2>/dev/null ||
-		fail "openssl x509 $1"
-}
-mkcert server serverAuth
-mkcert client clientAuth
+pki_ca ca
+pki_cert server ca serverAuth
+pki_cert client ca clientAuth
 
 # --- topology --------------------------------------------------------------------------------
 ns_add cli

@@ -30,6 +30,8 @@
 #   ss_load NS                     swanctl --load-all from $(ss_dir NS)/swanctl.conf
 #   swanctl_ns NS CMD args...      swanctl CMD against that charon (e.g. --list-sas)
 #   ss_wait_child NS CHILD SECONDS wait until CHILD is INSTALLED
+#   pki_ca NAME / pki_cert NAME CA EKU [CN]   a throwaway EC P-256 CA / leaf certificate
+#                                  signed by CA, as $PKI/NAME.{crt,key} (set PKI first)
 #   pass MSG / fail MSG / note MSG  test output; fail exits 1 (cleanup runs)
 #   free_port                      a free TCP port on loopback
 
@@ -204,4 +206,21 @@ ss_child_installed() { # NS CHILD
 
 ss_wait_child() { # NS CHILD SECONDS
 	wait_for "$3" ss_child_installed "$1" "$2"
+}
+
+pki_ca() { # NAME
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-keyout "$PKI/$1.key" -out "$PKI/$1.crt" -subj "/CN=$1" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		2>/dev/null || fail "openssl CA $1"
+}
+
+pki_cert() { # NAME CA EKU [CN]
+	local n=$1 ca=$2 eku=$3 cn=${4:-$1}
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$PKI/$n.key" \
+		-subj "/CN=$cn" -out "$PKI/$n.csr" 2>/dev/null || fail "openssl req $n"
+	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=%s\n' \
+		"$eku" >"$PKI/$n.ext"
+	openssl x509 -req -in "$PKI/$n.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
+		-days 2 -extfile "$PKI/$n.ext" -out "$PKI/$n.crt" 2>/dev/null || fail "openssl x509 $n"
 }

@@ -49,30 +49,13 @@ command -v openvpn >/dev/null || fail "openvpn not installed"
 PKI=$GH_TMP/pki
 mkdir -p "$PKI"
 
-mkcert() { # NAME CA_NAME EKU CN
-	local n=$1 ca=$2 eku=$3 cn=$4
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$PKI/$n.key" \
-		-subj "/CN=$cn" -out "$PKI/$n.csr" 2>/dev/null || fail "openssl req $n"
-	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=%s\n' \
-		"$eku" >"$PKI/$n.ext"
-	openssl x509 -req -in "$PKI/$n.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
-		-days 2 -extfile "$PKI/$n.ext" -out "$PKI/$n.crt" 2>/dev/null || fail "openssl x509 $n"
-}
-
-mkca() { # NAME
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-		-keyout "$PKI/$1.key" -out "$PKI/$1.crt" -subj "/CN=$1" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-		2>/dev/null || fail "openssl CA $1"
-}
-
-mkca ca
-mkca rogue-ca
-mkcert server ca serverAuth server.gatehouse.test
-mkcert client1 ca clientAuth client1
-mkcert client2 ca clientAuth client2
-mkcert rogue rogue-ca clientAuth rogue
-mkcert revoked ca clientAuth revoked
+pki_ca ca
+pki_ca rogue-ca
+pki_cert server ca serverAuth server.gatehouse.test
+pki_cert client1 ca clientAuth client1
+pki_cert client2 ca clientAuth client2
+pki_cert rogue rogue-ca clientAuth rogue
+pki_cert revoked ca clientAuth revoked
 # A CRL from our CA revoking "revoked" (openssl ca with a throwaway database).
 mkdir -p "$PKI/db"
 : >"$PKI/db/index.txt"
