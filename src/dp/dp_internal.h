@@ -95,7 +95,7 @@ struct dp {
 	unsigned tun_ifindex;
 	int udp_fd, raw_fd;
 	bool gso_ok, gro_ok;
-	bool offload; /* TUN packets carry a struct virtio_net_hdr (dp_ip.h) */
+	bool offload; /* TUN packets carry a struct virtio_net_hdr (inet/inet.h) */
 	struct dp_worker tx, rx;
 	_Atomic(struct dp_state *) state;
 	_Atomic uint64_t epoch;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "dp/dp_internal.h"
-#include "dp/dp_ip.h"
+#include "inet/inet.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -27,7 +27,7 @@ struct dp_rx {
 	struct dp_state *st;
 	uint64_t now_ms;
 	struct log_ratelimit rl;
-	struct dp_gro gro; /* TUN offload: the TCP burst being coalesced */
+	struct inet_gro gro; /* TUN offload: the TCP burst being coalesced */
 };
 
 static void dp_rx_write(struct dp_rx *rx, const uint8_t *p, size_t n, size_t inner, unsigned pkts)
@@ -45,10 +45,10 @@ static void dp_rx_write(struct dp_rx *rx, const uint8_t *p, size_t n, size_t inn
 static void dp_rx_gro_flush(struct dp_rx *rx)
 {
 	unsigned nseg = rx->gro.nseg;
-	size_t n = dp_gro_finish(&rx->gro);
+	size_t n = inet_gro_finish(&rx->gro);
 
 	if (n)
-		dp_rx_write(rx, rx->gro.buf, n, n - DP_VNET_HDR_LEN, nseg);
+		dp_rx_write(rx, rx->gro.buf, n, n - INET_VNET_HDR_LEN, nseg);
 }
 
 /* RFC 4301 5.2: the inner source must be one the SA's tunnel may carry (its routes) */
@@ -88,7 +88,7 @@ static void dp_rx_esp(struct dp_rx *rx, uint8_t *pkt, size_t len)
 	struct dp_worker *w = rx->w;
 	struct dp_sa *sa;
 	struct esp_in in;
-	struct dp_ip ip;
+	struct inet_ip ip;
 	uint32_t spi;
 	result_t rc;
 
@@ -108,7 +108,7 @@ static void dp_rx_esp(struct dp_rx *rx, uint8_t *pkt, size_t len)
 		dp_rx_count_err(rx, rc, spi);
 		return;
 	}
-	if (dp_ip_parse(pkt + in.off, in.len, &ip) != E_OK ||
+	if (inet_ip_parse(pkt + in.off, in.len, &ip) != E_OK ||
 	    (ip.version == 4) != (in.next_header == ESP_NH_IPV4)) {
 		DP_STAT_ADD(w->st.drop_bad, 1);
 		return;
@@ -118,7 +118,7 @@ static void dp_rx_esp(struct dp_rx *rx, uint8_t *pkt, size_t len)
 		DP_STAT_ADD(w->st.drop_policy, 1);
 		return;
 	}
-	if (dp_mss_clamp(pkt + in.off, &ip, ip.version == 4 ? sa->mss4 : sa->mss6))
+	if (inet_mss_clamp(pkt + in.off, &ip, ip.version == 4 ? sa->mss4 : sa->mss6))
 		DP_STAT_ADD(w->st.mss_clamped, 1);
 	if (!w->dp->offload) {
 		dp_rx_write(rx, pkt + in.off, ip.total_len, ip.total_len, 1);
@@ -126,16 +126,16 @@ static void dp_rx_esp(struct dp_rx *rx, uint8_t *pkt, size_t len)
 	}
 	/* TUN offload: coalesce TCP bursts; anything else flushes the burst (keeping the
 	 * order within a flow) and goes alone */
-	if (dp_gro_add(&rx->gro, pkt + in.off, &ip))
+	if (inet_gro_add(&rx->gro, pkt + in.off, &ip))
 		return;
 	dp_rx_gro_flush(rx);
-	if (dp_gro_add(&rx->gro, pkt + in.off, &ip))
+	if (inet_gro_add(&rx->gro, pkt + in.off, &ip))
 		return;
 	/* authenticated by ESP: the kernel need not verify the inner checksum again
 	 * (in.off >= 16, so the header fits in front of the inner packet) */
-	in.off -= DP_VNET_HDR_LEN;
-	dp_vnet_put(pkt + in.off, DP_VNET_F_DATA_VALID);
-	dp_rx_write(rx, pkt + in.off, ip.total_len + DP_VNET_HDR_LEN, ip.total_len, 1);
+	in.off -= INET_VNET_HDR_LEN;
+	inet_vnet_put(pkt + in.off, INET_VNET_F_DATA_VALID);
+	dp_rx_write(rx, pkt + in.off, ip.total_len + INET_VNET_HDR_LEN, ip.total_len, 1);
 }
 
 /* Raw IPv4 sockets deliver the IP header too; IPv6 raw sockets do not. */

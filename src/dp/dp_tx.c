@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "dp/dp_internal.h"
-#include "dp/dp_ip.h"
+#include "inet/inet.h"
 #include "lib/log.h"
 
 #ifndef UDP_SEGMENT
@@ -167,7 +167,7 @@ static struct dp_sa *dp_tx_route(struct dp_tx *tx, const struct addr *dst,
 /* Larger than the tunnel MTU: fragment before encryption (RFC 4459, guide 5.2) when DF is
  * clear, otherwise tell the sender (ICMP, back into the TUN). */
 static void dp_tx_too_big(struct dp_tx *tx, struct dp_sa *sa, const struct dp_tunnel *t,
-			  uint8_t *pkt, const struct dp_ip *ip)
+			  uint8_t *pkt, const struct inet_ip *ip)
 {
 	struct dp_worker *w = tx->w;
 	bool last = false;
@@ -177,9 +177,9 @@ static void dp_tx_too_big(struct dp_tx *tx, struct dp_sa *sa, const struct dp_tu
 			uint8_t *fb = w->bufs + (size_t)tx->slot++ * DP_BUF_LEN;
 			size_t flen;
 
-			if (dp_ipv4_fragment(pkt, ip, sa->mtu, idx, fb + ESP_HEADROOM,
-					     DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM, &flen,
-					     &last) != E_OK)
+			if (inet_ipv4_fragment(pkt, ip, sa->mtu, idx, fb + ESP_HEADROOM,
+					       DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM, &flen,
+					       &last) != E_OK)
 				break;
 			dp_tx_seal(tx, sa, fb, flen, 4);
 		}
@@ -187,16 +187,16 @@ static void dp_tx_too_big(struct dp_tx *tx, struct dp_sa *sa, const struct dp_tu
 		return;
 	}
 	{
-		uint8_t icmp[DP_VNET_HDR_LEN + 1400];
-		size_t n, h = w->dp->offload ? DP_VNET_HDR_LEN : 0;
+		uint8_t icmp[INET_VNET_HDR_LEN + 1400];
+		size_t n, h = w->dp->offload ? INET_VNET_HDR_LEN : 0;
 		/* From the destination: an error from one of the host's own addresses (our
 		 * inside address) would be dropped as a martian, one from the far side passes
 		 * reverse-path filtering through this TUN. */
 		const struct addr *from = &ip->dst;
 
 		(void)t;
-		dp_vnet_put(icmp, 0);
-		if (dp_icmp_too_big(pkt, ip, sa->mtu, from, icmp + h, sizeof(icmp) - h, &n) ==
+		inet_vnet_put(icmp, 0);
+		if (inet_icmp_too_big(pkt, ip, sa->mtu, from, icmp + h, sizeof(icmp) - h, &n) ==
 			    E_OK &&
 		    write(w->tun_fd, icmp, n + h) > 0)
 			DP_STAT_ADD(w->st.icmp_frag_needed, 1);
@@ -208,16 +208,16 @@ static void dp_tx_packet(struct dp_tx *tx, uint8_t *buf, size_t n)
 	uint8_t *pkt = buf + ESP_HEADROOM;
 	const struct dp_tunnel *t = NULL;
 	struct dp_sa *sa;
-	struct dp_ip ip;
+	struct inet_ip ip;
 
-	if (dp_ip_parse(pkt, n, &ip) != E_OK) {
+	if (inet_ip_parse(pkt, n, &ip) != E_OK) {
 		DP_STAT_ADD(tx->w->st.drop_bad, 1);
 		return;
 	}
 	if (!(sa = dp_tx_route(tx, &ip.dst, &t)))
 		return;
 	/* guide 5.2: clamp the TCP MSS to the tunnel's value */
-	if (dp_mss_clamp(pkt, &ip, ip.version == 4 ? sa->mss4 : sa->mss6))
+	if (inet_mss_clamp(pkt, &ip, ip.version == 4 ? sa->mss4 : sa->mss6))
 		DP_STAT_ADD(tx->w->st.mss_clamped, 1);
 	if (ip.total_len > sa->mtu) {
 		dp_tx_too_big(tx, sa, t, pkt, &ip);
@@ -241,22 +241,22 @@ static uint8_t *dp_tx_slot(struct dp_tx *tx)
 static void dp_tx_offload_packet(struct dp_tx *tx, uint8_t *raw, size_t n)
 {
 	struct dp_worker_stats *s = &tx->w->st;
-	struct dp_vnet_hdr vh;
-	struct dp_ip ip;
-	uint8_t *pkt = raw + DP_VNET_HDR_LEN;
+	struct inet_vnet_hdr vh;
+	struct inet_ip ip;
+	uint8_t *pkt = raw + INET_VNET_HDR_LEN;
 	size_t len;
 	bool last = false;
 
-	if (n < DP_VNET_HDR_LEN || dp_vnet_parse(raw, n, &vh) != E_OK) {
+	if (n < INET_VNET_HDR_LEN || inet_vnet_parse(raw, n, &vh) != E_OK) {
 		DP_STAT_ADD(s->drop_bad, 1);
 		return;
 	}
-	n -= DP_VNET_HDR_LEN;
-	if (vh.gso_type == DP_VNET_GSO_NONE) {
+	n -= INET_VNET_HDR_LEN;
+	if (vh.gso_type == INET_VNET_GSO_NONE) {
 		uint8_t *slot;
 
-		if (((vh.flags & DP_VNET_F_NEEDS_CSUM) &&
-		     dp_csum_complete(pkt, n, vh.csum_start, vh.csum_offset) != E_OK) ||
+		if (((vh.flags & INET_VNET_F_NEEDS_CSUM) &&
+		     inet_csum_complete(pkt, n, vh.csum_start, vh.csum_offset) != E_OK) ||
 		    n > DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM) {
 			DP_STAT_ADD(s->drop_bad, 1);
 			return;
@@ -266,16 +266,16 @@ static void dp_tx_offload_packet(struct dp_tx *tx, uint8_t *raw, size_t n)
 		dp_tx_packet(tx, slot, n);
 		return;
 	}
-	if ((vh.gso_type != DP_VNET_GSO_TCPV4 && vh.gso_type != DP_VNET_GSO_TCPV6) ||
-	    dp_ip_parse(pkt, n, &ip) != E_OK) {
+	if ((vh.gso_type != INET_VNET_GSO_TCPV4 && vh.gso_type != INET_VNET_GSO_TCPV6) ||
+	    inet_ip_parse(pkt, n, &ip) != E_OK) {
 		DP_STAT_ADD(s->drop_bad, 1);
 		return;
 	}
 	for (unsigned idx = 0; !last; idx++) {
 		uint8_t *slot = dp_tx_slot(tx);
 
-		if (dp_tcp_segment(pkt, &ip, vh.gso_size, idx, slot + ESP_HEADROOM,
-				   DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM, &len, &last) != E_OK) {
+		if (inet_tcp_segment(pkt, &ip, vh.gso_size, idx, slot + ESP_HEADROOM,
+				     DP_BUF_LEN - ESP_HEADROOM - ESP_TAILROOM, &len, &last) != E_OK) {
 			DP_STAT_ADD(s->drop_bad, 1);
 			return;
 		}

@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include "inet/inet.h"
 #include "lib/buf.h"
 #include "lib/ev.h"
 #include "lib/log.h"
@@ -29,6 +30,7 @@
 #define OVPN_KS_N 3 /* current, lame duck, one being negotiated */
 #define OVPN_TICK_MS 1000u
 #define OVPN_KILL_GRACE_MS 3000u
+#define OVPN_ACCEPT_PAUSE_MS 1000u /* accept4 out of descriptors: pause the listener */
 #define OVPN_CIPHERS_MAX 8
 #define OVPN_TCP_RX_MAX (2 + OVPN_PKT_MAX)
 
@@ -89,17 +91,12 @@ struct ovpn_txq {
 	uint8_t buf[OVPN_BATCH][OVPN_BATCH_SLOT];
 };
 
-/* TCP segments from one client batch being merged into one super-packet (ovpn_gro.c). */
-#define OVPN_GRO_MAX 65535 /* IPv4 total length */
+/* TCP segments from one client batch being merged into one super-packet for the TUN
+ * (inet_gro_add / inet_gro_finish, src/inet/inet.h). */
 struct ovpn_gro {
-	bool on;        /* during a UDP batch on a TUN with IFF_VNET_HDR */
-	unsigned nseg;  /* 0 = empty */
-	size_t len;     /* octets in buf: one IPv4 header, one TCP header, the payloads */
-	size_t hdr_len; /* IPv4 + TCP header */
-	uint16_t seg_size;
-	uint32_t next_seq;
-	bool closed; /* a short segment or PSH ended it */
-	uint8_t buf[OVPN_GRO_MAX];
+	bool on;           /* during a UDP batch on a TUN with IFF_VNET_HDR */
+	struct inet_gro g; /* g.buf = buf, set by ovpn_server_new */
+	uint8_t buf[INET_VNET_HDR_LEN + INET_GRO_MAX_LEN];
 };
 
 struct ovpn_tcp_conn {
@@ -151,6 +148,7 @@ struct ovpn_server {
 	SSL_CTX *ssl_ctx;
 	int udp_fd, tcp_fd;
 	struct ev_io udp_io, tcp_io;
+	struct ev_timer accept_pause; /* accept4 out of descriptors: listen again later */
 	struct ovpn_tcp_conn *conns;
 	int tun_fd;
 	struct ev_io tun_io;
@@ -230,6 +228,9 @@ RESULT ovpn_tc_load(const char *path, struct ovpn_tls_crypt *tc);
 void ovpn_server_send(struct ovpn_server *srv, struct ovpn_client *c, struct wbuf *w);
 void ovpn_server_tun_write(struct ovpn_server *srv, const uint8_t *pkt, size_t n);
 void ovpn_server_client_gone(struct ovpn_server *srv, struct ovpn_client *c);
+/* The client's address from the pool, taken when it is first pushed (after authentication:
+ * half-open sessions hold none). E_OVPN_POOL when the pool is exhausted. */
+RESULT ovpn_server_addr_take(struct ovpn_server *srv, struct ovpn_client *c);
 
 /* ovpn_batch.c: data path batching. Between begin and end (one TUN burst) ovpn_xmit queues
  * outgoing packets; end sends them: UDP by sendmmsg (GSO for runs of equal-size datagrams to
@@ -245,21 +246,6 @@ bool ovpn_txq_add(struct ovpn_server *srv, const struct sockaddr *sa, socklen_t 
                   const uint8_t *p, size_t n);
 /* Queue framed TCP bytes on conn->tx (dropped beyond max bytes waiting). */
 void ovpn_txq_tcp_add(struct ovpn_tcp_conn *conn, const uint8_t *p, size_t n, size_t max);
-struct virtio_net_hdr;
-/* ovpn_gro.c: false when pkt (one IPv4 packet) cannot join the super-packet: finish it, then
- * try again, and if it still cannot, send pkt alone. */
-bool ovpn_gro_add(struct ovpn_gro *g, const uint8_t *pkt, size_t n);
-/* Complete the super-packet in g->buf and its vnet header; returns its length, 0 if empty. */
-size_t ovpn_gro_finish(struct ovpn_gro *g, struct virtio_net_hdr *vh);
-/* ovpn_gso.c: a packet read from a TUN with offloads, after its vnet header: completed
- * (NEEDS_CSUM) or cut into segments (GSO_TCPV4), each passed to emit (pkt is modified; out,
- * out_cap octets, holds one segment at a time). E_INVAL for a GSO type other than TCPv4 or a
- * super-packet that is not IPv4/TCP, E_TRUNCATED / E_OVERFLOW for inconsistent sizes. */
-typedef void (*ovpn_gso_emit_fn)(void *arg, const uint8_t *pkt, size_t n);
-RESULT ovpn_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t n, uint8_t *out,
-                      size_t out_cap, ovpn_gso_emit_fn emit, void *arg);
-/* RFC 1071 sum of n octets plus start, folded to 16 bits, not complemented. */
-uint16_t ovpn_csum(uint32_t start, const uint8_t *p, size_t n);
 /* recvmmsg up to OVPN_BATCH datagrams into srv->rxq / srv->rxq_sa; returns how many (0 when
  * none). len[i] is 0 for a datagram that did not fit its slot. */
 size_t ovpn_rxq_recv(struct ovpn_server *srv, size_t len[OVPN_BATCH], socklen_t salen[OVPN_BATCH]);

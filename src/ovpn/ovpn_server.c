@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <linux/virtio_net.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -150,20 +149,33 @@ static struct ovpn_client *ovpn_client_by_sa(struct ovpn_server *srv, const stru
 	return NULL;
 }
 
+/* A session gets its peer-id when its handshake starts (it indexes the session table); its
+ * address only once it is authenticated (ovpn_server_addr_take). */
 static RESULT ovpn_client_register(struct ovpn_server *srv, struct ovpn_client *c)
 {
-	unsigned pid = 0, ip = 0;
+	unsigned pid = 0;
 
 	while (pid < srv->cfg.max_clients && srv->by_peer[pid])
 		pid++;
+	if (pid >= srv->cfg.max_clients)
+		return E_OVPN_POOL;
+	srv->by_peer[pid] = c;
+	c->info.peer_id = pid;
+	return E_OK;
+}
+
+RESULT ovpn_server_addr_take(struct ovpn_server *srv, struct ovpn_client *c)
+{
+	unsigned ip;
+
+	if (c->pool_idx && c->pool_idx < srv->pool_size && srv->by_ip[c->pool_idx] == c)
+		return E_OK;
 	/* Host addresses only: not the network, not the server (.1), not the broadcast. */
 	for (ip = 2; ip + 1 < srv->pool_size && srv->by_ip[ip]; ip++)
 		;
-	if (pid >= srv->cfg.max_clients || ip + 1 >= srv->pool_size)
+	if (ip + 1 >= srv->pool_size)
 		return E_OVPN_POOL;
-	srv->by_peer[pid] = c;
 	srv->by_ip[ip] = c;
-	c->info.peer_id = pid;
 	c->pool_idx = ip;
 	addr_from_v4(&c->info.vpn_addr, srv->pool_base + ip);
 	return E_OK;
@@ -452,6 +464,14 @@ static void ovpn_tcp_conns_trim(struct ovpn_server *srv, uint64_t now)
 		ovpn_tcp_conn_close(oldest);
 }
 
+static void ovpn_accept_resume(struct ev_timer *t)
+{
+	struct ovpn_server *srv = t->arg;
+
+	if (ev_io_modify(srv->loop, &srv->tcp_io, EPOLLIN) != E_OK)
+		log_err("ovpn", "cannot listen for TCP connections again");
+}
+
 static void ovpn_tcp_accept_cb(struct ev_io *io, uint32_t revents)
 {
 	struct ovpn_server *srv = io->arg;
@@ -463,8 +483,20 @@ static void ovpn_tcp_accept_cb(struct ev_io *io, uint32_t revents)
 		socklen_t salen = sizeof(sa);
 		int fd = accept4(srv->tcp_fd, (struct sockaddr *)&sa, &salen,
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors or memory: the connection stays queued and the
+			 * socket readable, so stop listening for a while instead of spinning. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				if (log_ratelimit_ok(&srv->rl))
+					log_warn("ovpn", "accept: %s: not accepting for %u ms",
+					         strerror(errno), OVPN_ACCEPT_PAUSE_MS);
+				if (ev_io_modify(srv->loop, &srv->tcp_io, 0) == E_OK)
+					ev_timer_arm(srv->loop, &srv->accept_pause,
+					             OVPN_ACCEPT_PAUSE_MS);
+			}
 			return;
+		}
 		ovpn_tcp_conns_trim(srv, clock_mono_ms());
 		conn = calloc(1, sizeof(*conn));
 		if (!conn) {
@@ -492,10 +524,10 @@ static void ovpn_tcp_accept_cb(struct ev_io *io, uint32_t revents)
 /* --- TUN --------------------------------------------------------------------------------- */
 
 /* One packet (or super-packet) to the TUN, behind its vnet header when the TUN has them. */
-static void ovpn_tun_put(struct ovpn_server *srv, const struct virtio_net_hdr *vh,
+static void ovpn_tun_put(struct ovpn_server *srv, const uint8_t vh[INET_VNET_HDR_LEN],
                          const uint8_t *pkt, size_t n)
 {
-	struct iovec iov[2] = {{(void *)vh, sizeof(*vh)}, {(void *)pkt, n}};
+	struct iovec iov[2] = {{(void *)vh, INET_VNET_HDR_LEN}, {(void *)pkt, n}};
 	ssize_t k = srv->tun_vnet ? writev(srv->tun_fd, iov, 2) : write(srv->tun_fd, pkt, n);
 
 	if (k < 0 && log_ratelimit_ok(&srv->rl))
@@ -504,27 +536,31 @@ static void ovpn_tun_put(struct ovpn_server *srv, const struct virtio_net_hdr *v
 
 static void ovpn_gro_flush(struct ovpn_server *srv)
 {
-	struct virtio_net_hdr vh;
-	size_t n = ovpn_gro_finish(&srv->gro, &vh);
+	size_t n = inet_gro_finish(&srv->gro.g);
 
 	if (n)
-		ovpn_tun_put(srv, &vh, srv->gro.buf, n);
+		ovpn_tun_put(srv, srv->gro.buf, srv->gro.buf + INET_VNET_HDR_LEN,
+		             n - INET_VNET_HDR_LEN);
 }
 
 void ovpn_server_tun_write(struct ovpn_server *srv, const uint8_t *pkt, size_t n)
 {
-	const struct virtio_net_hdr plain = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
+	uint8_t plain[INET_VNET_HDR_LEN];
+	struct inet_ip ip;
 
-	/* During a UDP batch, TCP segments of one flow become one super-packet (ovpn_gro.c);
+	/* During a UDP batch, TCP segments of one flow become one super-packet (inet_gro_add);
 	 * anything else first flushes it, so the order within a flow is kept. */
 	if (srv->gro.on) {
-		if (ovpn_gro_add(&srv->gro, pkt, n))
+		bool parsed = inet_ip_parse(pkt, n, &ip) == E_OK;
+
+		if (parsed && inet_gro_add(&srv->gro.g, pkt, &ip))
 			return;
 		ovpn_gro_flush(srv);
-		if (ovpn_gro_add(&srv->gro, pkt, n))
+		if (parsed && inet_gro_add(&srv->gro.g, pkt, &ip))
 			return;
 	}
-	ovpn_tun_put(srv, &plain, pkt, n);
+	inet_vnet_put(plain, 0);
+	ovpn_tun_put(srv, plain, pkt, n);
 }
 
 /* Inner packet for a client: by its IPv4 destination in the client pool. */
@@ -545,23 +581,47 @@ static void ovpn_tun_route(void *arg, const uint8_t *pkt, size_t n)
 	ovpn_client_data_send(srv->by_ip[idx], pkt, n);
 }
 
-/* With offloads the packet follows a vnet header: a checksum to complete or a TCP
- * super-packet to cut into segments first (ovpn_gso.c). */
+/* A packet read from a TUN with offloads, after its vnet header: its checksum completed
+ * (NEEDS_CSUM, CHECKSUM_PARTIAL) or, a TCP super-packet (GSO), cut into segments of gso_size
+ * payload octets as the kernel's tcp_gso_segment would (inet_tcp_segment), one at a time in
+ * srv->segbuf. */
+static RESULT ovpn_tun_offload(struct ovpn_server *srv, const struct inet_vnet_hdr *vh,
+                               uint8_t *pkt, size_t n)
+{
+	uint8_t type = vh->gso_type & (uint8_t)~INET_VNET_GSO_ECN;
+	struct inet_ip ip;
+	size_t len;
+	bool last = false;
+
+	if (type == INET_VNET_GSO_NONE) {
+		if (vh->flags & INET_VNET_F_NEEDS_CSUM)
+			GUARD(inet_csum_complete(pkt, n, vh->csum_start, vh->csum_offset));
+		ovpn_tun_route(srv, pkt, n);
+		return E_OK;
+	}
+	if (type != INET_VNET_GSO_TCPV4 && type != INET_VNET_GSO_TCPV6)
+		return E_INVAL;
+	GUARD(inet_ip_parse(pkt, n, &ip));
+	for (unsigned idx = 0; !last; idx++) {
+		GUARD(inet_tcp_segment(pkt, &ip, vh->gso_size, idx, srv->segbuf,
+		                       sizeof(srv->segbuf), &len, &last));
+		ovpn_tun_route(srv, srv->segbuf, len);
+	}
+	return E_OK;
+}
+
 static void ovpn_tun_input(struct ovpn_server *srv, uint8_t *buf, size_t n)
 {
-	struct virtio_net_hdr vh;
-	struct rbuf r;
+	struct inet_vnet_hdr vh;
 	result_t rc;
 
 	if (!srv->tun_vnet) {
 		ovpn_tun_route(srv, buf, n);
 		return;
 	}
-	rbuf_init(&r, buf, n);
-	if (rbuf_get_bytes(&r, &vh, sizeof(vh)) != E_OK)
+	if (inet_vnet_parse(buf, n, &vh) != E_OK)
 		return;
-	rc = ovpn_gso_split(&vh, buf + sizeof(vh), n - sizeof(vh), srv->segbuf, sizeof(srv->segbuf),
-	                    ovpn_tun_route, srv);
+	rc = ovpn_tun_offload(srv, &vh, buf + INET_VNET_HDR_LEN, n - INET_VNET_HDR_LEN);
 	if (rc != E_OK && log_ratelimit_ok(&srv->rl))
 		log_debug("ovpn", "TUN packet dropped (offload type %u): %s", vh.gso_type,
 		          err_msg(rc));
@@ -631,6 +691,7 @@ static RESULT ovpn_server_socket(struct ovpn_server *srv)
 	if (type == SOCK_STREAM) {
 		srv->tcp_fd = fd;
 		ev_io_init(&srv->tcp_io, fd, EPOLLIN, ovpn_tcp_accept_cb, srv);
+		ev_timer_init(&srv->accept_pause, ovpn_accept_resume, srv);
 		return ev_io_add(srv->loop, &srv->tcp_io);
 	}
 	srv->udp_fd = fd;
@@ -644,7 +705,7 @@ static RESULT ovpn_server_tun(struct ovpn_server *srv)
 	unsigned ifindex = 0;
 	struct prefix local = {.len = srv->cfg.client_cidr.len};
 
-	/* Offloads: TCP crosses the kernel as super-packets both ways (ovpn_gro.c, ovpn_gso.c). */
+	/* Offloads: TCP crosses the kernel as super-packets both ways (src/inet: GRO, TSO). */
 	srv->tun_vnet = tun_open_offload(srv->cfg.tun_name, &srv->tun_fd, srv->tun_name) == E_OK;
 	if (!srv->tun_vnet)
 		GUARD(tun_open(srv->cfg.tun_name, &srv->tun_fd, srv->tun_name));
@@ -666,6 +727,7 @@ RESULT ovpn_server_new(struct ev_loop *loop, const struct ovpn_config *cfg,
 		return E_NOMEM;
 	srv->loop = loop;
 	srv->cfg = *cfg;
+	srv->gro.g.buf = srv->gro.buf;
 	/* The caller's path strings may not outlive this call. */
 	srv->cfg.cert_path = srv->cfg.key_path = srv->cfg.ca_path = NULL;
 	srv->cfg.crl_path = srv->cfg.tls_crypt_path = NULL;
@@ -717,6 +779,8 @@ void ovpn_server_free(struct ovpn_server *srv)
 		close(srv->udp_fd);
 	}
 	if (srv->tcp_fd >= 0) {
+		if (ev_timer_armed(&srv->accept_pause))
+			ev_timer_cancel(srv->loop, &srv->accept_pause);
 		ev_io_del(srv->loop, &srv->tcp_io);
 		close(srv->tcp_fd);
 	}

@@ -1,5 +1,5 @@
 /*
- * dp_gro.c - coalescing decrypted TCP segments into super-packets for the TUN (see dp_ip.h).
+ * inet_gro.c - coalescing decrypted TCP segments into super-packets for the TUN (see inet.h).
  *
  * The merge rules follow the kernel's own tcp_gro_receive: same flow, contiguous sequence
  * numbers, identical acknowledgment number, flags word (but PSH) and options, every segment
@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "dp/dp_ip.h"
+#include "inet/inet.h"
 #include "lib/buf.h"
 
 #define TCP_FLAG_ACK 0x10
@@ -20,12 +20,12 @@ struct gro_seg {
 	uint8_t flags;
 };
 
-static bool gro_parse(const uint8_t *pkt, const struct dp_ip *ip, struct gro_seg *s)
+static bool gro_parse(const uint8_t *pkt, const struct inet_ip *ip, struct gro_seg *s)
 {
 	struct rbuf r;
 	uint8_t doff;
 
-	if (ip->proto != DP_IPPROTO_TCP || ip->is_fragment ||
+	if (ip->proto != INET_IPPROTO_TCP || ip->is_fragment ||
 	    ip->hdr_len != (ip->version == 4 ? 20u : 40u))
 		return false;
 	rbuf_init(&r, pkt, ip->total_len);
@@ -41,10 +41,10 @@ static bool gro_parse(const uint8_t *pkt, const struct dp_ip *ip, struct gro_seg
 
 /* Headers equal but for IPv4 length/id/checksum, IPv6 payload length, TCP sequence number,
  * checksum and PSH. */
-static bool gro_same_flow(const struct dp_gro *g, const uint8_t *pkt, const struct dp_ip *ip,
-			  const struct gro_seg *s)
+static bool gro_same_flow(const struct inet_gro *g, const uint8_t *pkt, const struct inet_ip *ip,
+                          const struct gro_seg *s)
 {
-	const uint8_t *h = g->buf + DP_VNET_HDR_LEN;
+	const uint8_t *h = g->buf + INET_VNET_HDR_LEN;
 	size_t th = g->ip_hdr_len;
 
 	if (ip->version != g->version || ip->hdr_len + s->tcp_hlen != g->hdr_len)
@@ -62,14 +62,14 @@ static bool gro_same_flow(const struct dp_gro *g, const uint8_t *pkt, const stru
 	       !memcmp(h + th + 20, pkt + th + 20, s->tcp_hlen - 20);
 }
 
-bool dp_gro_add(struct dp_gro *g, const uint8_t *pkt, const struct dp_ip *ip)
+bool inet_gro_add(struct inet_gro *g, const uint8_t *pkt, const struct inet_ip *ip)
 {
 	struct gro_seg s;
 
 	if (!gro_parse(pkt, ip, &s))
 		return false;
 	if (g->nseg == 0) {
-		memcpy(g->buf + DP_VNET_HDR_LEN, pkt, ip->total_len);
+		memcpy(g->buf + INET_VNET_HDR_LEN, pkt, ip->total_len);
 		g->len = ip->total_len;
 		g->nseg = 1;
 		g->version = ip->version;
@@ -81,15 +81,15 @@ bool dp_gro_add(struct dp_gro *g, const uint8_t *pkt, const struct dp_ip *ip)
 		return true;
 	}
 	if (g->closed || s.seq != g->next_seq || s.payload > g->seg_size ||
-	    g->len + s.payload > DP_GRO_MAX_LEN || !gro_same_flow(g, pkt, ip, &s))
+	    g->len + s.payload > INET_GRO_MAX_LEN || !gro_same_flow(g, pkt, ip, &s))
 		return false;
-	memcpy(g->buf + DP_VNET_HDR_LEN + g->len, pkt + g->hdr_len, s.payload);
+	memcpy(g->buf + INET_VNET_HDR_LEN + g->len, pkt + g->hdr_len, s.payload);
 	g->len += s.payload;
 	g->nseg++;
 	g->next_seq += (uint32_t)s.payload;
 	/* a shorter segment or PSH ends the burst, as in tcp_gro_receive */
 	if (s.payload < g->seg_size || (s.flags & TCP_FLAG_PSH)) {
-		g->buf[DP_VNET_HDR_LEN + g->ip_hdr_len + 13] |= s.flags & TCP_FLAG_PSH;
+		g->buf[INET_VNET_HDR_LEN + g->ip_hdr_len + 13] |= s.flags & TCP_FLAG_PSH;
 		g->closed = true;
 	}
 	return true;
@@ -108,9 +108,9 @@ static void put16h(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
-size_t dp_gro_finish(struct dp_gro *g)
+size_t inet_gro_finish(struct inet_gro *g)
 {
-	uint8_t *h = g->buf + DP_VNET_HDR_LEN;
+	uint8_t *h = g->buf + INET_VNET_HDR_LEN;
 	size_t n = g->len, tcp_len = g->len - g->ip_hdr_len;
 	uint32_t ph = 0;
 	uint16_t folded;
@@ -120,13 +120,13 @@ size_t dp_gro_finish(struct dp_gro *g)
 	if (nseg == 0)
 		return 0;
 	g->nseg = 0;
-	dp_vnet_put(g->buf, DP_VNET_F_DATA_VALID);
+	inet_vnet_put(g->buf, INET_VNET_F_DATA_VALID);
 	if (nseg == 1)
-		return DP_VNET_HDR_LEN + n; /* unchanged; ESP authenticated it */
+		return INET_VNET_HDR_LEN + n; /* unchanged; ESP authenticated it */
 	if (g->version == 4) {
 		put16(h + 2, (uint16_t)n);
 		put16(h + 10, 0);
-		put16(h + 10, dp_ipv4_csum(h, 20));
+		put16(h + 10, inet_ipv4_csum(h, 20));
 	} else {
 		put16(h + 4, (uint16_t)tcp_len);
 	}
@@ -141,18 +141,18 @@ size_t dp_gro_finish(struct dp_gro *g)
 			wbuf_put_bytes(&w, h + 12, 8);
 		else
 			wbuf_put_bytes(&w, h + 8, 32);
-		folded = dp_ipv4_csum(pseudo, w.len); /* ~sum of the addresses */
+		folded = inet_ipv4_csum(pseudo, w.len); /* ~sum of the addresses */
 		ph = (uint16_t)~folded;
-		ph += DP_IPPROTO_TCP + (uint32_t)tcp_len;
+		ph += INET_IPPROTO_TCP + (uint32_t)tcp_len;
 		while (ph >> 16)
 			ph = (ph & 0xffff) + (ph >> 16);
 	}
 	put16(h + g->ip_hdr_len + 16, (uint16_t)ph);
-	g->buf[0] = DP_VNET_F_NEEDS_CSUM;
-	g->buf[1] = g->version == 4 ? DP_VNET_GSO_TCPV4 : DP_VNET_GSO_TCPV6;
+	g->buf[0] = INET_VNET_F_NEEDS_CSUM;
+	g->buf[1] = g->version == 4 ? INET_VNET_GSO_TCPV4 : INET_VNET_GSO_TCPV6;
 	put16h(g->buf + 2, (uint16_t)g->hdr_len);
 	put16h(g->buf + 4, g->seg_size);
 	put16h(g->buf + 6, (uint16_t)g->ip_hdr_len);
 	put16h(g->buf + 8, 16);
-	return DP_VNET_HDR_LEN + n;
+	return INET_VNET_HDR_LEN + n;
 }

@@ -1,5 +1,6 @@
 /*
- * dp_ip.c - inner IP packet handling for the tunnel MTU: parse, MSS clamp, fragment, ICMP.
+ * inet_ip.c - inner IP packets: parse, checksums, MSS clamp, fragment, ICMP, and the TUN's
+ * virtio_net_hdr with TCP segmentation of its super-packets (see inet.h).
  *
  *  IPv4 (RFC 791 3.1)
  *   0                   1                   2                   3
@@ -16,7 +17,7 @@
  */
 #include <string.h>
 
-#include "dp/dp_ip.h"
+#include "inet/inet.h"
 #include "lib/buf.h"
 
 #define IPV4_DF 0x4000
@@ -30,7 +31,7 @@
 #define ICMP_HDR_LEN 8
 #define IPV6_MIN_MTU 1280
 
-static RESULT dp_ipv4_parse(struct rbuf *r, size_t len, uint8_t b0, struct dp_ip *ip)
+static RESULT inet_ipv4_parse(struct rbuf *r, size_t len, uint8_t b0, struct inet_ip *ip)
 {
 	uint16_t total, frag, skip16;
 	uint8_t skip8;
@@ -50,14 +51,14 @@ static RESULT dp_ipv4_parse(struct rbuf *r, size_t len, uint8_t b0, struct dp_ip
 	GUARD(rbuf_get_bytes(r, ip->src.bytes, 4));
 	GUARD(rbuf_get_bytes(r, ip->dst.bytes, 4));
 	if (ip->hdr_len < 20 || total < ip->hdr_len || total > len)
-		return E_DP_BAD_PACKET;
+		return E_INET_BAD_PACKET;
 	ip->total_len = total;
 	ip->df = (frag & IPV4_DF) != 0;
 	ip->is_fragment = (frag & (IPV4_MF | IPV4_OFF_MASK)) != 0;
 	return E_OK;
 }
 
-static RESULT dp_ipv6_parse(struct rbuf *r, size_t len, struct dp_ip *ip)
+static RESULT inet_ipv6_parse(struct rbuf *r, size_t len, struct inet_ip *ip)
 {
 	uint16_t plen;
 	uint8_t skip[3];
@@ -74,14 +75,14 @@ static RESULT dp_ipv6_parse(struct rbuf *r, size_t len, struct dp_ip *ip)
 	GUARD(rbuf_get_bytes(r, ip->src.bytes, 16));
 	GUARD(rbuf_get_bytes(r, ip->dst.bytes, 16));
 	if ((size_t)plen + IPV6_HDR_LEN > len)
-		return E_DP_BAD_PACKET;
+		return E_INET_BAD_PACKET;
 	ip->total_len = (size_t)plen + IPV6_HDR_LEN;
 	ip->df = true; /* RFC 8200 5: routers never fragment IPv6 */
 	ip->is_fragment = false;
 	return E_OK;
 }
 
-RESULT dp_ip_parse(const uint8_t *pkt, size_t len, struct dp_ip *ip)
+RESULT inet_ip_parse(const uint8_t *pkt, size_t len, struct inet_ip *ip)
 {
 	struct rbuf r;
 	uint8_t b0;
@@ -89,14 +90,14 @@ RESULT dp_ip_parse(const uint8_t *pkt, size_t len, struct dp_ip *ip)
 
 	rbuf_init(&r, pkt, len);
 	if (rbuf_get_u8(&r, &b0) != E_OK)
-		return E_DP_BAD_PACKET;
+		return E_INET_BAD_PACKET;
 	if (b0 >> 4 == 4)
-		rc = dp_ipv4_parse(&r, len, b0, ip);
+		rc = inet_ipv4_parse(&r, len, b0, ip);
 	else if (b0 >> 4 == 6)
-		rc = dp_ipv6_parse(&r, len, ip);
+		rc = inet_ipv6_parse(&r, len, ip);
 	else
-		rc = E_DP_BAD_PACKET;
-	return rc == E_OK ? E_OK : E_DP_BAD_PACKET;
+		rc = E_INET_BAD_PACKET;
+	return rc == E_OK ? E_OK : E_INET_BAD_PACKET;
 }
 
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
@@ -132,7 +133,7 @@ static uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-uint16_t dp_ipv4_csum(const uint8_t *hdr, size_t hdr_len)
+uint16_t inet_ipv4_csum(const uint8_t *hdr, size_t hdr_len)
 {
 	return csum_fold(csum_add(0, hdr, hdr_len));
 }
@@ -178,14 +179,14 @@ static bool tcp_find_mss(struct rbuf *r, size_t *mss_off, uint16_t *mss, size_t 
 	return false;
 }
 
-bool dp_mss_clamp(uint8_t *pkt, const struct dp_ip *ip, uint16_t mss)
+bool inet_mss_clamp(uint8_t *pkt, const struct inet_ip *ip, uint16_t mss)
 {
 	struct rbuf r;
 	size_t mss_off, csum_off;
 	uint16_t old, csum, o, n;
 	uint32_t sum;
 
-	if (ip->proto != DP_IPPROTO_TCP || ip->is_fragment || !mss)
+	if (ip->proto != INET_IPPROTO_TCP || ip->is_fragment || !mss)
 		return false;
 	rbuf_init(&r, pkt, ip->total_len);
 	if (rbuf_skip(&r, ip->hdr_len) != E_OK)
@@ -210,8 +211,8 @@ bool dp_mss_clamp(uint8_t *pkt, const struct dp_ip *ip, uint16_t mss)
 	return true;
 }
 
-RESULT dp_ipv4_fragment(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu, unsigned idx,
-			uint8_t *out, size_t cap, size_t *out_len, bool *last)
+RESULT inet_ipv4_fragment(const uint8_t *pkt, const struct inet_ip *ip, uint32_t mtu, unsigned idx,
+                          uint8_t *out, size_t cap, size_t *out_len, bool *last)
 {
 	struct rbuf r;
 	uint16_t frag;
@@ -236,7 +237,7 @@ RESULT dp_ipv4_fragment(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu
 	*last = off + n == data_len;
 	/* the fragment keeps the original offset and MF (re-fragmenting a fragment) */
 	frag = (uint16_t)(((frag & IPV4_OFF_MASK) + off / 8) |
-			  ((!*last || (frag & IPV4_MF)) ? IPV4_MF : 0));
+	                  ((!*last || (frag & IPV4_MF)) ? IPV4_MF : 0));
 	wbuf_init(&w, out, cap);
 	wbuf_put_bytes(&w, hdr, ip->hdr_len);
 	wbuf_put_bytes(&w, data, n);
@@ -245,13 +246,13 @@ RESULT dp_ipv4_fragment(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu
 	put_u16_at(out, 2, (uint16_t)(ip->hdr_len + n));
 	put_u16_at(out, 6, frag);
 	put_u16_at(out, 10, 0);
-	put_u16_at(out, 10, dp_ipv4_csum(out, ip->hdr_len));
+	put_u16_at(out, 10, inet_ipv4_csum(out, ip->hdr_len));
 	*out_len = ip->hdr_len + n;
 	return E_OK;
 }
 
-static RESULT icmp4_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu,
-			    const struct addr *from, struct wbuf *w)
+static RESULT icmp4_too_big(const uint8_t *pkt, const struct inet_ip *ip, uint32_t mtu,
+                            const struct addr *from, struct wbuf *w)
 {
 	/* RFC 792: the original header plus the first 64 bits of its data */
 	size_t quote = ip->hdr_len + 8 < ip->total_len ? ip->hdr_len + 8 : ip->total_len;
@@ -262,7 +263,7 @@ static RESULT icmp4_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t
 	wbuf_put_u16(w, (uint16_t)(20 + ICMP_HDR_LEN + quote));
 	wbuf_put_u32(w, 0); /* id, flags, offset */
 	wbuf_put_u8(w, 64);
-	wbuf_put_u8(w, DP_IPPROTO_ICMP);
+	wbuf_put_u8(w, INET_IPPROTO_ICMP);
 	wbuf_put_u16(w, 0);
 	wbuf_put_bytes(w, from->bytes, 4);
 	wbuf_put_bytes(w, ip->src.bytes, 4);
@@ -274,14 +275,14 @@ static RESULT icmp4_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t
 	wbuf_put_u16(w, (uint16_t)mtu); /* RFC 1191 4: next-hop MTU */
 	wbuf_put_bytes(w, pkt, quote);
 	GUARD(wbuf_result(w));
-	wbuf_fill_u16(w, ip_off + 10, dp_ipv4_csum(w->data + ip_off, 20));
+	wbuf_fill_u16(w, ip_off + 10, inet_ipv4_csum(w->data + ip_off, 20));
 	wbuf_fill_u16(w, icmp_off + 2,
-		      csum_fold(csum_add(0, w->data + icmp_off, ICMP_HDR_LEN + quote)));
+	              csum_fold(csum_add(0, w->data + icmp_off, ICMP_HDR_LEN + quote)));
 	return wbuf_result(w);
 }
 
-static RESULT icmp6_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu,
-			    const struct addr *from, struct wbuf *w)
+static RESULT icmp6_too_big(const uint8_t *pkt, const struct inet_ip *ip, uint32_t mtu,
+                            const struct addr *from, struct wbuf *w)
 {
 	/* RFC 4443 3.2: as much of the packet as fits in the minimum IPv6 MTU */
 	size_t max = IPV6_MIN_MTU - IPV6_HDR_LEN - ICMP_HDR_LEN;
@@ -291,7 +292,7 @@ static RESULT icmp6_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t
 
 	wbuf_put_u32(w, 0x60000000u);
 	wbuf_put_u16(w, (uint16_t)plen);
-	wbuf_put_u8(w, DP_IPPROTO_ICMPV6);
+	wbuf_put_u8(w, INET_IPPROTO_ICMPV6);
 	wbuf_put_u8(w, 64);
 	wbuf_put_bytes(w, from->bytes, 16);
 	wbuf_put_bytes(w, ip->src.bytes, 16);
@@ -305,14 +306,14 @@ static RESULT icmp6_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t
 	/* RFC 8200 8.1 pseudo-header: source, destination, length, next header */
 	sum = csum_add(0, from->bytes, 16);
 	sum = csum_add(sum, ip->src.bytes, 16);
-	sum += (uint32_t)plen + DP_IPPROTO_ICMPV6;
+	sum += (uint32_t)plen + INET_IPPROTO_ICMPV6;
 	sum = csum_add(sum, w->data + icmp_off, plen);
 	wbuf_fill_u16(w, icmp_off + 2, csum_fold(sum));
 	return wbuf_result(w);
 }
 
-RESULT dp_icmp_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu,
-		       const struct addr *from, uint8_t *out, size_t cap, size_t *out_len)
+RESULT inet_icmp_too_big(const uint8_t *pkt, const struct inet_ip *ip, uint32_t mtu,
+                         const struct addr *from, uint8_t *out, size_t cap, size_t *out_len)
 {
 	struct wbuf w;
 
@@ -327,7 +328,7 @@ RESULT dp_icmp_too_big(const uint8_t *pkt, const struct dp_ip *ip, uint32_t mtu,
 	return E_OK;
 }
 
-RESULT dp_vnet_parse(const uint8_t *p, size_t len, struct dp_vnet_hdr *h)
+RESULT inet_vnet_parse(const uint8_t *p, size_t len, struct inet_vnet_hdr *h)
 {
 	struct rbuf r;
 
@@ -340,16 +341,16 @@ RESULT dp_vnet_parse(const uint8_t *p, size_t len, struct dp_vnet_hdr *h)
 	return rbuf_get_bytes(&r, &h->csum_offset, 2);
 }
 
-void dp_vnet_put(uint8_t *out, uint8_t flags)
+void inet_vnet_put(uint8_t *out, uint8_t flags)
 {
-	memset(out, 0, DP_VNET_HDR_LEN);
+	memset(out, 0, INET_VNET_HDR_LEN);
 	out[0] = flags;
 }
 
-RESULT dp_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off)
+RESULT inet_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off)
 {
 	if (start >= len || off + 2 > len - start)
-		return E_DP_BAD_PACKET;
+		return E_INET_BAD_PACKET;
 	put_u16_at(pkt, start + off, csum_fold(csum_add(0, pkt + start, len - start)));
 	return E_OK;
 }
@@ -365,14 +366,14 @@ struct tcp_hdr_info {
 	uint16_t ipv4_id;
 };
 
-static RESULT tcp_hdr_read(const uint8_t *pkt, const struct dp_ip *ip, struct tcp_hdr_info *t)
+static RESULT tcp_hdr_read(const uint8_t *pkt, const struct inet_ip *ip, struct tcp_hdr_info *t)
 {
 	struct rbuf r;
 	uint8_t doff;
 	uint16_t ports[2];
 
-	if (ip->proto != DP_IPPROTO_TCP || ip->is_fragment)
-		return E_DP_BAD_PACKET;
+	if (ip->proto != INET_IPPROTO_TCP || ip->is_fragment)
+		return E_INET_BAD_PACKET;
 	rbuf_init(&r, pkt, ip->total_len);
 	GUARD(rbuf_skip(&r, 4));
 	GUARD(rbuf_get_u16(&r, &t->ipv4_id));
@@ -386,11 +387,11 @@ static RESULT tcp_hdr_read(const uint8_t *pkt, const struct dp_ip *ip, struct tc
 	GUARD(rbuf_get_u8(&r, &t->flags));
 	t->hdr_len = ip->hdr_len + (size_t)(doff >> 4) * 4;
 	if ((doff >> 4) < 5 || t->hdr_len > ip->total_len)
-		return E_DP_BAD_PACKET;
+		return E_INET_BAD_PACKET;
 	return E_OK;
 }
 
-static void tcp_fix_csum(uint8_t *seg, const struct dp_ip *ip, size_t len)
+static void tcp_fix_csum(uint8_t *seg, const struct inet_ip *ip, size_t len)
 {
 	size_t tcp_len = len - ip->hdr_len;
 	uint32_t sum;
@@ -401,13 +402,13 @@ static void tcp_fix_csum(uint8_t *seg, const struct dp_ip *ip, size_t len)
 	} else {
 		sum = csum_add(0, seg + 8, 32);
 	}
-	sum += DP_IPPROTO_TCP + (uint32_t)tcp_len;
+	sum += INET_IPPROTO_TCP + (uint32_t)tcp_len;
 	sum = csum_add(sum, seg + ip->hdr_len, tcp_len);
 	put_u16_at(seg, ip->hdr_len + 16, csum_fold(sum));
 }
 
-RESULT dp_tcp_segment(const uint8_t *pkt, const struct dp_ip *ip, uint16_t gso_size, unsigned idx,
-		      uint8_t *out, size_t cap, size_t *out_len, bool *last)
+RESULT inet_tcp_segment(const uint8_t *pkt, const struct inet_ip *ip, uint16_t gso_size,
+                        unsigned idx, uint8_t *out, size_t cap, size_t *out_len, bool *last)
 {
 	struct tcp_hdr_info t;
 	size_t payload, off, n;
@@ -416,7 +417,7 @@ RESULT dp_tcp_segment(const uint8_t *pkt, const struct dp_ip *ip, uint16_t gso_s
 
 	GUARD(tcp_hdr_read(pkt, ip, &t));
 	if (!gso_size || (ip->version == 6 && ip->hdr_len != 40))
-		return E_DP_BAD_PACKET;
+		return E_INET_BAD_PACKET;
 	payload = ip->total_len - t.hdr_len;
 	off = (size_t)idx * gso_size;
 	if (off >= payload && !(payload == 0 && idx == 0))
@@ -431,7 +432,7 @@ RESULT dp_tcp_segment(const uint8_t *pkt, const struct dp_ip *ip, uint16_t gso_s
 		put_u16_at(out, 2, (uint16_t)(t.hdr_len + n));
 		put_u16_at(out, 4, (uint16_t)(t.ipv4_id + idx));
 		put_u16_at(out, 10, 0);
-		put_u16_at(out, 10, dp_ipv4_csum(out, ip->hdr_len));
+		put_u16_at(out, 10, inet_ipv4_csum(out, ip->hdr_len));
 	} else {
 		put_u16_at(out, 4, (uint16_t)(t.hdr_len - ip->hdr_len + n));
 	}
@@ -439,7 +440,7 @@ RESULT dp_tcp_segment(const uint8_t *pkt, const struct dp_ip *ip, uint16_t gso_s
 	wbuf_put_u32(&w, t.seq + (uint32_t)off);
 	flags = t.flags;
 	if (!*last)
-		flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
+		flags &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 	if (idx)
 		flags &= (uint8_t)~TCP_CWR;
 	out[ip->hdr_len + 13] = flags;
