@@ -216,6 +216,15 @@ static void ovpn_push_reply_send(struct ovpn_client *c)
 {
 	struct wbuf w;
 
+	if (ovpn_server_addr_take(c->srv, c) != E_OK) {
+		log_warn("ovpn", "peer %u CN=%s refused: the client address pool is exhausted",
+		         c->info.peer_id, c->info.common_name);
+		if (ovpn_client_ctl_msg_send(c, "AUTH_FAILED,No free address in the client CIDR") !=
+		    E_OK)
+			log_warn("ovpn", "peer %u: could not send AUTH_FAILED", c->info.peer_id);
+		ovpn_client_kill_later(c, "client address pool exhausted");
+		return;
+	}
 	wbuf_init_dyn(&w, 1024, 64 * 1024);
 	ovpn_push_options(c, &w);
 	const char *opts = wbuf_cstr(&w);

@@ -615,6 +615,28 @@ def cmd_tcp_storm(a):
     print()
 
 
+# --- half-open sessions -------------------------------------------------------------------------
+
+def cmd_half_open(a):
+    """Sessions that pass the cookie exchange (reset, the server's reset, then an ACK that
+    echoes the cookie) and never start TLS, each from its own source port: the server keeps
+    them until hand-window."""
+    dst, opened, socks = (a.target, a.port), 0, []
+    t0 = time.time()
+    for _ in range(a.count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("", 0))
+        sid = RB(8)
+        cookie = get_cookie(s, dst, sid, tries=5)
+        if cookie:
+            s.sendto(ctl_pkt(P_ACK_V1, sid, [0], cookie), dst)
+            opened += 1
+        socks.append(s)
+    json.dump({"requested": a.count, "opened": opened, "elapsed_s": round(time.time() - t0, 1)},
+              sys.stdout)
+    print()
+
+
 # --- duplicate deliveries -----------------------------------------------------------------------
 
 def cmd_icmp_dups(a):
@@ -655,9 +677,14 @@ def main():
                        help="udp: also replay from the client's own address and port")
     x = sub.add_parser("icmp-dups")
     x.add_argument("pcap")
+    h = sub.add_parser("half-open")
+    h.add_argument("--target", required=True)
+    h.add_argument("--port", type=int, default=1194)
+    h.add_argument("--count", type=int, default=300)
     a = p.parse_args()
     RND.seed(getattr(a, "seed", 1))
-    {"udp-storm": cmd_udp_storm, "tcp-storm": cmd_tcp_storm, "icmp-dups": cmd_icmp_dups}[a.cmd](a)
+    {"udp-storm": cmd_udp_storm, "tcp-storm": cmd_tcp_storm, "icmp-dups": cmd_icmp_dups,
+     "half-open": cmd_half_open}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@
 #     request reached [lan] twice (replays not delivered again); the session did not float
 #     to the attacker; the server logged the drops, rate-limited; SIGTERM -> exit 0 and no
 #     ASan/UBSan/LSan report.
+# And (udp): 300 half-open sessions (cookie exchange done, TLS never finished) hold no pool
+# address: a real client still connects to the /24.
 # Known-bug checks do not stop the run: they are collected and fail the test at the end.
 # Every namespace/process/temp file goes away on exit (lib.sh trap).
 set -u
@@ -286,7 +288,33 @@ scenario() { # PROTO [tc]   (tc: the server and the client use tls-crypt)
 	fi
 }
 
+# Half-open sessions (cookie exchange done, TLS never finished) hold no pool address: with
+# more of them than the /24 has addresses, a real client still gets one.
+half_open() {
+	local slog=$GH_TMP/server-half.log clog=$GH_TMP/client-half.log spid half
+	note "== udp, half-open sessions"
+	start srv "$slog" "$SERVER_BIN" --proto udp --listen 192.0.2.1 --port 1194 \
+		--cert "$PKI/server.crt" --key "$PKI/server.key" --ca "$PKI/ca.crt" --cidr 10.8.0.0/24 \
+		--route 10.99.0.0/24 --split --tun ghstorm0
+	spid=$LAST_PID
+	wait_for 10 grep -q READY "$slog" || fail "half-open: server did not start: $(tail -5 "$slog")"
+	nsx atk python3 "$STORM" half-open --target 192.0.2.1 --port 1194 --count 300 \
+		>"$GH_TMP/half.json" 2>&1 || fail "half-open: $(tail -3 "$GH_TMP/half.json")"
+	half=$(jq_ "$GH_TMP/half.json" 'r["opened"]')
+	[ "$half" -gt 253 ] || fail "half-open: only $half sessions opened (want more than 253)"
+	start cli "$clog" openvpn --config "$(profile udp "")"
+	wait_for 30 client_up "$clog" ||
+		fail "half-open: with $half half-open sessions a new client did not connect: $(grep -c 'refused' "$slog") refusals; $(tail -2 "$clog")"
+	nsx cli ping -c 2 -W 2 10.99.0.2 >/dev/null 2>&1 || fail "half-open: no traffic"
+	pass "udp: $half half-open sessions (more than the 253 pool addresses): a new client still connects ($(grep -o 'ifconfig [0-9.]*' "$clog" | head -1)) and pings"
+	stop_pid "$LAST_PID"
+	stop_pid "$spid"
+	! grep -qE "ERROR: AddressSanitizer|LeakSanitizer|runtime error" "$slog" ||
+		fail "half-open: sanitizer report: $(grep -A8 -E 'ERROR: AddressSanitizer|runtime error' "$slog" | head -20)"
+}
+
 scenario udp
+half_open
 scenario udp tc
 scenario tcp
 
