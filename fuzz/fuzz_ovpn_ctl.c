@@ -106,6 +106,9 @@ static void fuzz_init(void)
 	g_srv.pool_base = 0x0a080000;
 	g_srv.pool_size = 256;
 	g_srv.server_ip = g_srv.pool_base + 1;
+	g_srv.by_ip = calloc(g_srv.pool_size, sizeof(*g_srv.by_ip));
+	if (!g_srv.by_ip)
+		abort();
 	g_srv.rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 200);
 	fuzz_tls_init();
 }
@@ -116,8 +119,11 @@ static struct ovpn_client *fuzz_client(uint64_t sid_local, uint64_t sid_remote)
 	if (ovpn_client_new(&g_srv, (struct sockaddr *)&g_sin, sizeof(g_sin), NULL, sid_local,
 	                    sid_remote, &c) != E_OK)
 		return NULL;
+	/* The one session holds peer-id 0 and the first address, as if pushed already
+	 * (ovpn_server_addr_take finds it there). */
 	c->info.peer_id = 0;
 	c->pool_idx = 2;
+	g_srv.by_ip[2] = c;
 	addr_from_v4(&c->info.vpn_addr, g_srv.pool_base + 2);
 	return c;
 }
