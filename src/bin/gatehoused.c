@@ -101,6 +101,36 @@ static bool gh_parse_num(const char *s, unsigned long long max, unsigned long lo
 	return *end == 0 && *out <= max;
 }
 
+/* The numeric options: false when out of range. */
+static bool gh_opt_num(int c, const char *arg, struct gh_opts *o)
+{
+	unsigned long long n;
+
+	switch (c) {
+	case 'p':
+		if (!gh_parse_num(arg, 86400000ULL, &n))
+			return false;
+		o->timing.pending_ms = n;
+		return true;
+	case 'R':
+		if (!gh_parse_num(arg, 31536000ULL, &n))
+			return false;
+		o->timing.deleted_retention_ms = n * 1000;
+		return true;
+	case 'b':
+		if (!gh_parse_num(arg, 1ULL << 30, &n) || n == 0)
+			return false;
+		o->body_max = (size_t)n;
+		return true;
+	case 'H':
+		if (!gh_parse_num(arg, 3600, &n) || n == 0)
+			return false;
+		o->hour_s = (uint32_t)n;
+		return true;
+	}
+	return false;
+}
+
 /* 0 = run, 1 = exit 0 (help), -1 = usage error. */
 static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
 {
@@ -122,7 +152,6 @@ static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
 	    {NULL, 0, NULL, 0},
 	};
 	enum log_level lvl;
-	unsigned long long n;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hnv", longopts, NULL)) != -1) {
@@ -160,24 +189,11 @@ static int gh_parse_opts(int argc, char **argv, struct gh_opts *o)
 			log_set_level(lvl);
 			break;
 		case 'p':
-			if (!gh_parse_num(optarg, 86400000ULL, &n))
-				return -1;
-			o->timing.pending_ms = n;
-			break;
 		case 'R':
-			if (!gh_parse_num(optarg, 31536000ULL, &n))
-				return -1;
-			o->timing.deleted_retention_ms = n * 1000;
-			break;
 		case 'b':
-			if (!gh_parse_num(optarg, 1ULL << 30, &n) || n == 0)
-				return -1;
-			o->body_max = (size_t)n;
-			break;
 		case 'H':
-			if (!gh_parse_num(optarg, 3600, &n) || n == 0)
+			if (!gh_opt_num(c, optarg, o))
 				return -1;
-			o->hour_s = (uint32_t)n;
 			break;
 		case 'h':
 			gh_usage(stdout);
