@@ -33,6 +33,8 @@ import struct
 import sys
 import time
 
+from pcapfile import ipv4_frames
+
 P_CONTROL_HARD_RESET_CLIENT_V2 = 7
 P_CONTROL_HARD_RESET_SERVER_V2 = 8
 P_CONTROL_V1 = 4
@@ -53,27 +55,6 @@ def RB(n):
 
 # --- capture ------------------------------------------------------------------------------------
 
-def pcap_ipv4(path):
-    """Yield (ts, ip_packet) for every IPv4 frame of an Ethernet or Linux-cooked pcap."""
-    data = open(path, "rb").read()
-    if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        end = "<"
-    elif data[:4] in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        end = ">"
-    else:
-        raise SystemExit("not a pcap file: %s" % path)
-    linktype = struct.unpack(end + "I", data[20:24])[0]
-    off = 24
-    while off + 16 <= len(data):
-        sec, usec, caplen, _ = struct.unpack(end + "IIII", data[off:off + 16])
-        frame = data[off + 16:off + 16 + caplen]
-        off += 16 + caplen
-        if linktype == 1 and frame[12:14] == b"\x08\x00":
-            yield sec + usec / 1e6, frame[14:]
-        elif linktype == 113 and frame[14:16] == b"\x08\x00":
-            yield sec + usec / 1e6, frame[16:]
-
-
 def ip_split(ip):
     """(proto, src, dst, l4 bytes) or None for fragments and short packets."""
     if len(ip) < 20 or ip[0] >> 4 != 4:
@@ -88,7 +69,7 @@ def ip_split(ip):
 def udp_packets(path, client, port, sports=None):
     """The client's datagrams to the server port, and the server's to the client, in order."""
     c2s, s2c = [], []
-    for _, ip in pcap_ipv4(path):
+    for _, ip in ipv4_frames(path):
         r = ip_split(ip)
         if not r or r[0] != 17 or len(r[3]) < 8:
             continue
@@ -107,7 +88,7 @@ def udp_packets(path, client, port, sports=None):
 def tcp_stream(path, client, port):
     """The bytes the client sent to the server port, in sequence order, retransmits dropped."""
     segs = {}
-    for _, ip in pcap_ipv4(path):
+    for _, ip in ipv4_frames(path):
         r = ip_split(ip)
         if not r or r[0] != 6 or r[1] != client or len(r[3]) < 20:
             continue
@@ -641,7 +622,7 @@ def cmd_half_open(a):
 
 def cmd_icmp_dups(a):
     seen, dups, total = {}, [], 0
-    for _, ip in pcap_ipv4(a.pcap):
+    for _, ip in ipv4_frames(a.pcap):
         r = ip_split(ip)
         if not r or r[0] != 1 or len(r[3]) < 8 or r[3][0] != 8:
             continue

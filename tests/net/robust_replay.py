@@ -24,6 +24,8 @@ import struct
 import sys
 import time
 
+from pcapfile import ipv4_frames
+
 EXCH = {34: "ike_sa_init", 35: "ike_auth", 36: "create_child_sa", 37: "informational"}
 FLAG_R, FLAG_I = 0x20, 0x08
 N_NAMES = {5: "INVALID_MAJOR_VERSION", 7: "INVALID_SYNTAX", 14: "NO_PROPOSAL_CHOSEN",
@@ -36,31 +38,8 @@ SA_INIT_ALLOWED = {"SA", "INVALID_MAJOR_VERSION", "INVALID_SYNTAX", "NO_PROPOSAL
 # --- capture ------------------------------------------------------------------------------------
 
 def pcap_udp(path):
-    """Yield (src, sport, dst, dport, payload) for every IPv4/UDP frame of an Ethernet pcap."""
-    data = open(path, "rb").read()
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        end = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        end = ">"
-    else:
-        raise SystemExit("not a pcap file: %s" % path)
-    linktype = struct.unpack(end + "I", data[20:24])[0]
-    off = 24
-    while off + 16 <= len(data):
-        _, _, caplen, _ = struct.unpack(end + "IIII", data[off:off + 16])
-        frame = data[off + 16:off + 16 + caplen]
-        off += 16 + caplen
-        if linktype == 1:
-            if len(frame) < 14 or frame[12:14] != b"\x08\x00":
-                continue
-            ip = frame[14:]
-        elif linktype == 113:  # Linux cooked (tcpdump -i any)
-            if len(frame) < 16 or frame[14:16] != b"\x08\x00":
-                continue
-            ip = frame[16:]
-        else:
-            continue
+    """Yield (src, sport, dst, dport, payload) for every IPv4/UDP frame of a pcap."""
+    for _, ip in ipv4_frames(path):
         r = parse_ipv4_udp(ip)
         if r:
             yield r
